@@ -1,0 +1,29 @@
+"""The ``agentgauge`` command."""
+
+from __future__ import annotations
+
+import logging
+
+import typer
+
+from streams.cli import kafka_cmds
+from streams.cli.demo import demo_cmd
+
+app = typer.Typer(
+    name="agentgauge",
+    help="Real-time cost ceilings and weekly scorecards for AI agents.",
+    no_args_is_help=True,
+    pretty_exceptions_show_locals=False,
+)
+app.add_typer(kafka_cmds.broker_app, name="broker")
+app.add_typer(kafka_cmds.topics_app, name="topics")
+app.command("emit")(kafka_cmds.emit_cmd)
+app.command("simulate")(kafka_cmds.simulate_cmd)
+app.command("schema")(kafka_cmds.schema_cmd)
+app.command("demo")(demo_cmd)
+
+
+def main() -> None:
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    logging.getLogger("kafka").setLevel(logging.CRITICAL)
+    app()
