@@ -14,7 +14,7 @@ from typing import Any
 
 import orjson
 
-from streams.contract import ContractError, to_wire, validate_event
+from streams.contract import ContractError, format_ts, validate_event
 from streams.pricing import PriceTable
 from streams.redaction import Redactor
 from streams.run import Run
@@ -182,7 +182,9 @@ class Gauge:
         """Validate, price and redact one event: (key, value) bytes or None when invalid."""
         if self.settings.validate_events and not trusted:
             try:
-                event = to_wire(validate_event(event))
+                # Strict types: the validated model equals the input, so keep the input dict
+                # (extras included) and only normalise ts; model_dump would cost ~2x more.
+                event = {**event, "ts": format_ts(validate_event(event).ts)}
             except ContractError as exc:
                 self._invalid += 1
                 self._last_error = f"invalid event: {exc}"
