@@ -144,11 +144,11 @@ class _Sim:
         ]
         # Incidents get dedicated runs of the incident workflow inside their window, so they
         # exist whatever the run count: 3 offending runs each for the per-run rules, a burst of
-        # 30 runs for the windowed ones.
+        # 60 runs for the windowed ones.
         for name, (begin, end) in self.inc.windows.items():
             if name == "success_drift":
                 continue
-            count = 3 if name in ("cost_runaway", "tool_loop") else 30
+            count = 3 if name in ("cost_runaway", "tool_loop") else 60
             step = (end - begin) / (count + 1)
             special = name if name in ("cost_runaway", "tool_loop") else None
             planned += [
@@ -284,7 +284,7 @@ class _Sim:
                 tool = spec["tools"][
                     0 if special == "tool_loop" else rng.randrange(len(spec["tools"]))
                 ]
-                status = "error" if rng.random() < (0.35 if erring else 0.03) else "ok"
+                status = "error" if rng.random() < (0.5 if erring else 0.03) else "ok"
                 ahash = loop_hash if special == "tool_loop" else "sha256:" + self._hex(16)
                 emit(
                     "tool_call",

@@ -1,0 +1,120 @@
+"""Assemble the agentgauge Flink job: ``build(table_env, config)`` returns its StatementSet.
+
+All INSERTs go into one statement set, so the job is one Flink job reading the topic once with
+one consumer group.
+"""
+
+from __future__ import annotations
+
+from pyflink.table import StatementSet, TableEnvironment
+
+from jobs.config import JobConfig
+from jobs.sql_render import (
+    redaction_expr,
+    render,
+    rule_params,
+    statements,
+    ts_expr,
+    with_options,
+)
+from streams.redaction import RedactionConfig
+
+
+def kafka_common(config: JobConfig) -> dict[str, str]:
+    props = {"properties.bootstrap.servers": config.bootstrap_servers}
+    props.update({f"properties.{k}": v for k, v in config.kafka_properties.items()})
+    return props
+
+
+def source_options(config: JobConfig) -> dict[str, str]:
+    opts = {
+        "connector": "kafka",
+        "topic": config.topic_events,
+        **kafka_common(config),
+        "properties.group.id": config.group_id,
+        "properties.auto.offset.reset": "earliest",
+        "scan.startup.mode": "group-offsets",
+        "format": "raw",
+    }
+    if config.bounded_offsets is not None:
+        opts["scan.bounded.mode"] = "specific-offsets"
+        opts["scan.bounded.specific-offsets"] = config.bounded_offsets
+    elif config.bounded:
+        opts["scan.bounded.mode"] = "latest-offset"
+    return opts
+
+
+def kafka_sink_options(config: JobConfig, topic: str, key: str | None) -> dict[str, str]:
+    opts = {
+        "connector": "kafka",
+        "topic": topic,
+        **kafka_common(config),
+        "sink.delivery-guarantee": "at-least-once",
+        "value.format": "json",
+        "value.json.encode.ignore-null-fields": "true",
+    }
+    if key:
+        opts.update({"key.format": "raw", "key.fields": key, "value.fields-include": "ALL"})
+    return opts
+
+
+def lake_options(config: JobConfig) -> dict[str, str]:
+    return {
+        "connector": "filesystem",
+        "path": str(config.lake_path.resolve()),
+        "format": "raw",
+        "sink.rolling-policy.file-size": "128MB",
+        "sink.rolling-policy.rollover-interval": "15 min",
+        "sink.partition-commit.trigger": "process-time",
+        "sink.partition-commit.delay": "0 s",
+        "sink.partition-commit.policy.kind": "success-file",
+    }
+
+
+def render_all(config: JobConfig) -> list[tuple[str, str]]:
+    params = {
+        "ts_expr": ts_expr(),
+        "watermark_delay_s": str(int(config.watermark_delay_s)),
+        "source_options": with_options(source_options(config)),
+        "dlq_options": with_options(kafka_sink_options(config, config.topic_dlq, None)),
+        "alerts_options": with_options(kafka_sink_options(config, config.topic_alerts, "alert_id")),
+        "lake_options": with_options(lake_options(config)),
+        "redacted_payload": redaction_expr(RedactionConfig.load(config.redaction_file)),
+        **rule_params(config.ceilings),
+    }
+    return [(name, render(sql, params)) for name, sql in statements()]
+
+
+def configure(t_env: TableEnvironment, config: JobConfig) -> None:
+    c = t_env.get_config()
+    c.set("table.local-time-zone", "UTC")
+    c.set("parallelism.default", str(config.parallelism))
+    c.set("table.exec.state.ttl", f"{int(config.dedup_ttl_hours * 3600 * 1000)} ms")
+    # Idleness is judged by wall clock: while catching up, a partition the reader has not polled
+    # for a while looks idle and its records turn late. Bounded runs need none (a finished
+    # partition stops holding the watermark back), so they switch it off.
+    idle = 0 if config.bounded else config.idle_timeout_s
+    c.set("table.exec.source.idle-timeout", f"{idle} s" if idle else "0 ms")
+    c.set("execution.checkpointing.interval", f"{int(config.checkpoint_interval_s * 1000)} ms")
+    c.set("execution.checkpointing.dir", config.checkpoint_dir.resolve().as_uri())
+    c.set("execution.checkpointing.externalized-checkpoint-retention", "RETAIN_ON_CANCELLATION")
+    c.set("execution.checkpointing.num-retained", "3")
+    c.set("state.backend.type", "hashmap")
+    c.set("pipeline.name", "agentgauge-job")
+    if config.restore_from is not None:
+        c.set("execution.state-recovery.path", config.restore_from.resolve().as_uri())
+    if config.python_executable:
+        c.set("python.executable", config.python_executable)
+        c.set("python.client.executable", config.python_executable)
+
+
+def build(t_env: TableEnvironment, config: JobConfig) -> StatementSet:
+    """Create tables and views on ``t_env`` and return the statement set of all INSERTs."""
+    configure(t_env, config)
+    stmt_set = t_env.create_statement_set()
+    for name, sql in render_all(config):
+        if name.split("_", 1)[1].startswith("insert"):
+            stmt_set.add_insert_sql(sql)
+        else:
+            t_env.execute_sql(sql)
+    return stmt_set

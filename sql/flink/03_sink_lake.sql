@@ -1,0 +1,7 @@
+-- Sink: the lake. One JSON line per valid, unique event (the redacted payload, extras kept),
+-- partitioned by the UTC date of the event time: var/lake/events/dt=2026-11-16/part-....
+-- Files are committed on checkpoint; readers ignore in-progress (dot-prefixed) files.
+CREATE TABLE lake_events (
+  payload STRING,
+  dt STRING
+) PARTITIONED BY (dt) WITH ({{lake_options}})

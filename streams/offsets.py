@@ -1,0 +1,50 @@
+"""End offsets that hold on the embedded broker too.
+
+Tansu answers ListOffsets(latest) with the base offset of a partition's last record batch, not
+the offset after its last record, so a batch's worth of records lies beyond the reported end.
+We read from the reported end to the true one; on a real Kafka cluster that reads nothing.
+"""
+
+from __future__ import annotations
+
+import contextlib
+
+from kafka import KafkaConsumer, TopicPartition
+
+from streams.settings import Settings
+
+
+def true_end_offsets(settings: Settings, topic: str, poll_ms: int = 300) -> dict[int, int]:
+    """partition -> offset after the last record, for every partition of ``topic``."""
+    consumer = KafkaConsumer(
+        bootstrap_servers=settings.bootstrap_servers.split(","),
+        client_id=f"{settings.client_id}-offsets",
+        enable_auto_commit=False,
+        **settings.kafka_security(),
+    )
+    try:
+        parts = sorted(consumer.partitions_for_topic(topic) or [])
+        tps = [TopicPartition(topic, p) for p in parts]
+        reported = consumer.end_offsets(tps)
+        ends = {tp.partition: int(off) for tp, off in reported.items()}
+        if not tps:
+            return ends
+        consumer.assign(tps)
+        for tp in tps:
+            consumer.seek(tp, reported[tp])
+        while True:
+            batch = consumer.poll(timeout_ms=poll_ms)
+            if not batch:
+                break
+            for tp, records in batch.items():
+                if records:
+                    ends[tp.partition] = max(ends[tp.partition], records[-1].offset + 1)
+        return ends
+    finally:
+        with contextlib.suppress(Exception):
+            consumer.close()
+
+
+def bounded_offsets_option(ends: dict[int, int]) -> str:
+    """Flink's scan.bounded.specific-offsets value."""
+    return ";".join(f"partition:{p},offset:{o}" for p, o in sorted(ends.items()))
