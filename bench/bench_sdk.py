@@ -31,8 +31,9 @@ def events(n: int, prices: PriceTable) -> list[dict[str, Any]]:
 def raw_kafka_python(s: Settings, payloads: list[tuple[bytes, bytes]], topic: str) -> float:
     from kafka import KafkaProducer
 
-    p = KafkaProducer(bootstrap_servers=s.bootstrap_servers, acks="all", linger_ms=5,
-                      batch_size=256 * 1024)  # fmt: skip
+    p = KafkaProducer(
+        bootstrap_servers=s.bootstrap_servers, acks="all", linger_ms=5, batch_size=256 * 1024
+    )
     t = time.perf_counter()
     for key, value in payloads:
         p.send(topic, key=key, value=value)
@@ -45,8 +46,15 @@ def raw_kafka_python(s: Settings, payloads: list[tuple[bytes, bytes]], topic: st
 def raw_confluent(s: Settings, payloads: list[tuple[bytes, bytes]], topic: str) -> float:
     from confluent_kafka import Producer
 
-    p = Producer({"bootstrap.servers": s.bootstrap_servers, "acks": "all", "linger.ms": 5,
-                  "enable.idempotence": True, "queue.buffering.max.messages": 1_000_000})  # fmt: skip
+    p = Producer(
+        {
+            "bootstrap.servers": s.bootstrap_servers,
+            "acks": "all",
+            "linger.ms": 5,
+            "enable.idempotence": True,
+            "queue.buffering.max.messages": 1_000_000,
+        }
+    )
     t = time.perf_counter()
     for key, value in payloads:
         while True:
@@ -61,8 +69,11 @@ def raw_confluent(s: Settings, payloads: list[tuple[bytes, bytes]], topic: str) 
 
 
 def sdk(s: Settings, evs: list[dict[str, Any]], transport: str, validate: bool) -> float:
-    g = Gauge(s.model_copy(update={"transport": transport, "queue_size": len(evs) + 1,
-                                   "validate_events": validate}))  # fmt: skip
+    g = Gauge(
+        s.model_copy(
+            update={"transport": transport, "queue_size": len(evs) + 1, "validate_events": validate}
+        )
+    )
     g.emit(evs[0])  # connect before timing, as the raw client is constructed before timing
     g.flush(30)
     t = time.perf_counter()
@@ -99,25 +110,45 @@ def main() -> None:
     with bench_broker() as s:
         prices = PriceTable.load(s.prices_file)
         rows = []
-        for transport, n, raw in (("kafka-python", args.events, raw_kafka_python),
-                                  ("confluent", args.confluent_events, raw_confluent)):  # fmt: skip
+        for transport, n, raw in (
+            ("kafka-python", args.events, raw_kafka_python),
+            ("confluent", args.confluent_events, raw_confluent),
+        ):
             evs = events(n, prices)
             payloads = [(str(e["run_id"]).encode(), orjson.dumps(e)) for e in evs]
             raw_rate = raw(s, payloads, s.topic_events)
             sdk_rate = sdk(s, evs, transport, validate=True)
             trusted = sdk(s, evs, transport, validate=False)
-            rows.append([transport, f"{n:,}", f"{raw_rate:,.0f}", f"{sdk_rate:,.0f}",
-                         f"{sdk_rate / raw_rate:.2f}x", f"{trusted:,.0f}",
-                         f"{trusted / raw_rate:.2f}x"])  # fmt: skip
+            rows.append(
+                [
+                    transport,
+                    f"{n:,}",
+                    f"{raw_rate:,.0f}",
+                    f"{sdk_rate:,.0f}",
+                    f"{sdk_rate / raw_rate:.2f}x",
+                    f"{trusted:,.0f}",
+                    f"{trusted / raw_rate:.2f}x",
+                ]
+            )
         print_table(
             "SDK emit throughput (events/s) vs raw client, same bytes, same run",
-            ["transport", "events", "raw client", "SDK (validating)", "ratio",
-             "SDK (validate_events=false)", "ratio"],
+            [
+                "transport",
+                "events",
+                "raw client",
+                "SDK (validating)",
+                "ratio",
+                "SDK (validate_events=false)",
+                "ratio",
+            ],
             rows,
-        )  # fmt: skip
+        )
         p50, p99, worst = emit_latency(s, events(100_000, prices))
-        print_table("emit() caller-thread cost (100k calls)", ["p50 µs", "p99 µs", "max µs"],
-                    [[f"{p50:.2f}", f"{p99:.2f}", f"{worst:.0f}"]])  # fmt: skip
+        print_table(
+            "emit() caller-thread cost (100k calls)",
+            ["p50 µs", "p99 µs", "max µs"],
+            [[f"{p50:.2f}", f"{p99:.2f}", f"{worst:.0f}"]],
+        )
 
 
 if __name__ == "__main__":

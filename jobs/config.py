@@ -106,6 +106,7 @@ class JobConfig(BaseModel):
     bounded: bool = False
     bounded_offsets: str | None = None  # "partition:0,offset:42;..." (see streams/offsets.py)
     restore_from: Path | None = None
+    replay_filter: str = "TRUE"  # rendered by jobs/replay_guard.py, never from user input
     python_executable: str | None = None
     ceilings: Ceilings = Field(default_factory=Ceilings.load)
     redaction_file: Path = PROJECT_ROOT / "streams" / "config" / "redaction.yaml"

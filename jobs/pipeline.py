@@ -33,7 +33,9 @@ def source_options(config: JobConfig) -> dict[str, str]:
         **kafka_common(config),
         "properties.group.id": config.group_id,
         "properties.auto.offset.reset": "earliest",
-        "scan.startup.mode": "group-offsets",
+        # Streaming resumes from the group's committed offsets (or a checkpoint); a bounded run
+        # (backfill, tests) reads the whole topic.
+        "scan.startup.mode": "earliest-offset" if config.bounded else "group-offsets",
         "format": "raw",
     }
     if config.bounded_offsets is not None:
@@ -80,6 +82,7 @@ def render_all(config: JobConfig) -> list[tuple[str, str]]:
         "alerts_options": with_options(kafka_sink_options(config, config.topic_alerts, "alert_id")),
         "lake_options": with_options(lake_options(config)),
         "redacted_payload": redaction_expr(RedactionConfig.load(config.redaction_file)),
+        "replay_filter": config.replay_filter,
         **rule_params(config.ceilings),
     }
     return [(name, render(sql, params)) for name, sql in statements()]

@@ -8,18 +8,26 @@ import logging
 import signal
 import sys
 import time
+from datetime import UTC, datetime
 from pathlib import Path
 from types import FrameType
 
+from pyflink.common import JobClient
+from pyflink.java_gateway import get_gateway
 from pyflink.table import EnvironmentSettings, TableEnvironment, TableResult
 
 from jobs.checkpoints import latest_restore_point
 from jobs.config import JobConfig
 from jobs.pipeline import build
+from jobs.replay_guard import alert_ids_since, guard_since, replay_filter
 from streams.offsets import bounded_offsets_option, true_end_offsets
 from streams.settings import Settings
 
 log = logging.getLogger(__name__)
+
+
+def _settings(config: JobConfig) -> Settings:
+    return Settings(bootstrap_servers=config.bootstrap_servers)
 
 
 def submit(config: JobConfig) -> TableResult:
@@ -29,25 +37,49 @@ def submit(config: JobConfig) -> TableResult:
 
 
 def run_bounded(config: JobConfig) -> None:
-    """Process everything in the topic up to its current end, flush windows, then return."""
-    settings = Settings(
-        bootstrap_servers=config.bootstrap_servers, topic_events=config.topic_events
-    )
+    """Process the whole topic up to its current end, flush windows, then return.
+
+    A bounded run starts from the earliest offset with a fresh rule state, so every alert it
+    finds is re-derived; ids already on the alerts topic are filtered, so none is sent twice.
+    """
+    settings = _settings(config)
     ends = bounded_offsets_option(true_end_offsets(settings, config.topic_events))
-    submit(config.model_copy(update={"bounded": True, "bounded_offsets": ends})).wait()
+    known = alert_ids_since(settings, config.topic_alerts, datetime.fromtimestamp(0, UTC))
+    bounded = config.model_copy(
+        update={
+            "bounded": True,
+            "bounded_offsets": ends,
+            "replay_filter": replay_filter(known),
+            "restore_from": None,
+        }
+    )
+    submit(bounded).wait()
+
+
+def prepare_streaming(config: JobConfig) -> JobConfig:
+    """Resume from the newest checkpoint or savepoint, guarding against replayed alerts."""
+    point = config.restore_from or latest_restore_point(config)
+    if point is None:
+        return config
+    since = guard_since((point / "_metadata").stat().st_mtime)
+    known = alert_ids_since(_settings(config), config.topic_alerts, since)
+    return config.model_copy(update={"restore_from": point, "replay_filter": replay_filter(known)})
 
 
 def run_streaming(config: JobConfig, state_file: Path) -> None:
     """Run until SIGTERM/SIGINT, then stop with a savepoint so the next start resumes exactly."""
-    if config.restore_from is None:
-        config = config.model_copy(update={"restore_from": latest_restore_point(config)})
+    config = prepare_streaming(config)
     result = submit(config)
     client = result.get_job_client()
     assert client is not None
     job_id = str(client.get_job_id())
-    state_file.write_text(
-        json.dumps({"job_id": job_id, "restored_from": str(config.restore_from or "")})
-    )
+    state = {
+        "job_id": job_id,
+        "restored_from": str(config.restore_from or ""),
+        "status": "RUNNING",
+        "started_at": datetime.now(UTC).isoformat(),
+    }
+    state_file.write_text(json.dumps(state))
     stopping = False
 
     def on_signal(signum: int, frame: FrameType | None) -> None:
@@ -59,20 +91,29 @@ def run_streaming(config: JobConfig, state_file: Path) -> None:
     while not stopping:
         status = str(client.get_job_status().result())
         if status in ("FAILED", "CANCELED", "FINISHED"):
+            state_file.write_text(json.dumps({**state, "status": status}))
             log.error("job ended with status %s", status)
             sys.exit(1)
         time.sleep(0.5)
     savepoints = config.checkpoint_dir.parent / "savepoints"
     try:
-        path = client.stop_with_savepoint(False, savepoints.resolve().as_uri()).result()
+        path = stop_with_savepoint(client, savepoints.resolve().as_uri())
         log.warning("stopped with savepoint %s", path)
     except Exception as exc:  # the retained checkpoints remain to resume from
         log.error("stop with savepoint failed (%s); cancelling", exc)
         client.cancel().result()
+    state_file.write_text(json.dumps({**state, "status": "STOPPED"}))
+
+
+def stop_with_savepoint(client: JobClient, directory: str) -> str:
+    """PyFlink 2.0's JobClient.stop_with_savepoint calls a Java overload that no longer exists
+    (it lacks the SavepointFormatType argument), so call the Java client directly."""
+    fmt = get_gateway().jvm.org.apache.flink.core.execution.SavepointFormatType.CANONICAL
+    return str(client._j_job_client.stopWithSavepoint(False, directory, fmt).get())
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(description="agentgauge Flink job runner")
+    ap = argparse.ArgumentParser(description="agentgauge Flink job runner (streaming)")
     ap.add_argument("--config", type=Path, required=True, help="JobConfig as JSON")
     ap.add_argument("--state-file", type=Path, required=True)
     args = ap.parse_args()

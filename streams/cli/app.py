@@ -6,6 +6,7 @@ import logging
 
 import typer
 
+from jobs.cli import jobs_app
 from streams.cli import kafka_cmds
 from streams.cli.demo import demo_cmd
 
@@ -17,6 +18,7 @@ app = typer.Typer(
 )
 app.add_typer(kafka_cmds.broker_app, name="broker")
 app.add_typer(kafka_cmds.topics_app, name="topics")
+app.add_typer(jobs_app, name="jobs")
 app.command("emit")(kafka_cmds.emit_cmd)
 app.command("simulate")(kafka_cmds.simulate_cmd)
 app.command("schema")(kafka_cmds.schema_cmd)

@@ -1,7 +1,8 @@
 -- customer_spend_ceiling: spend per customer per event-time hour passes the customer's ceiling.
 -- One alert per customer-hour, on the crossing event (no wait for the hour to close).
 --   {"rule":"customer_spend_ceiling","customer_id":"cust-7","window_start":"2026-11-16T09:00:00.000Z",...}
-INSERT INTO agent_alerts
+CREATE TEMPORARY VIEW alerts_customer_spend_ceiling (alert_id, rule_name, severity, workflow, customer_id, segment, run_id, trace_id, observed,
+  threshold, window_start, window_end, first_event_ts, detected_at, ceilings_version, runbook) AS
 SELECT
   SUBSTR(SHA256(CONCAT_WS('|', 'customer_spend_ceiling', customer_id, hour_key)), 1, 32),
   'customer_spend_ceiling', 'critical', workflow, customer_id, segment, run_id, trace_id,

@@ -1,7 +1,8 @@
 -- run_tool_call_budget: a run's tool_call count passes run_started.max_tool_calls, else the
 -- configured limit. One alert per run, on the crossing event.
 --   {"rule":"run_tool_call_budget","run_id":"run-9","observed":21,"threshold":20,...}
-INSERT INTO agent_alerts
+CREATE TEMPORARY VIEW alerts_run_tool_call_budget (alert_id, rule_name, severity, workflow, customer_id, segment, run_id, trace_id, observed,
+  threshold, window_start, window_end, first_event_ts, detected_at, ceilings_version, runbook) AS
 SELECT
   SUBSTR(SHA256(CONCAT_WS('|', 'run_tool_call_budget', run_id)), 1, 32),
   'run_tool_call_budget', 'warning', workflow, customer_id, segment, run_id, trace_id,

@@ -1,7 +1,8 @@
 -- loop_detected: the same tool with the same args_hash N or more times in one run. One alert per
 -- run, on the N-th repeat.
 --   {"rule":"loop_detected","run_id":"run-9","observed":5,"threshold":5,...}
-INSERT INTO agent_alerts
+CREATE TEMPORARY VIEW alerts_loop_detected (alert_id, rule_name, severity, workflow, customer_id, segment, run_id, trace_id, observed,
+  threshold, window_start, window_end, first_event_ts, detected_at, ceilings_version, runbook) AS
 SELECT
   SUBSTR(SHA256(CONCAT_WS('|', 'loop_detected', run_id)), 1, 32),
   'loop_detected', 'warning', workflow, customer_id, segment, run_id, trace_id,

@@ -1,7 +1,8 @@
 -- run_cost_ceiling: the first event that takes a run's cost past its ceiling raises exactly one
 -- alert per run (keep-first de-duplication by run_id), as soon as that event is processed.
 --   {"rule":"run_cost_ceiling","run_id":"run-1","observed":2.45,"threshold":2.0,...}
-INSERT INTO agent_alerts
+CREATE TEMPORARY VIEW alerts_run_cost_ceiling (alert_id, rule_name, severity, workflow, customer_id, segment, run_id, trace_id, observed,
+  threshold, window_start, window_end, first_event_ts, detected_at, ceilings_version, runbook) AS
 SELECT
   SUBSTR(SHA256(CONCAT_WS('|', 'run_cost_ceiling', run_id)), 1, 32),
   'run_cost_ceiling', 'critical', workflow, customer_id, segment, run_id, trace_id,

@@ -1,0 +1,209 @@
+"""The detached local job: start, stop and status, with pid/state/log files under var/jobs/."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from kafka import KafkaAdminClient
+
+from jobs.checkpoints import restore_points
+from jobs.config import JobConfig
+from streams.broker import _pid_alive
+from streams.offsets import true_end_offsets
+from streams.settings import Settings
+
+
+class JobError(RuntimeError):
+    pass
+
+
+def job_config(settings: Settings, **overrides: Any) -> JobConfig:
+    """The job's configuration from the shared settings (one place for both)."""
+    props: dict[str, str] = {"security.protocol": settings.security_protocol}
+    if settings.sasl_mechanism:
+        module = (
+            "org.apache.kafka.common.security.plain.PlainLoginModule"
+            if settings.sasl_mechanism == "PLAIN"
+            else "org.apache.kafka.common.security.scram.ScramLoginModule"
+        )
+        password = settings.sasl_password.get_secret_value() if settings.sasl_password else ""
+        props["sasl.mechanism"] = settings.sasl_mechanism
+        props["sasl.jaas.config"] = (
+            f'{module} required username="{settings.sasl_username}" password="{password}";'
+        )
+    if settings.ssl_cafile:
+        props["ssl.truststore.type"] = "PEM"
+        props["ssl.truststore.location"] = str(settings.ssl_cafile)
+    var = settings.var_dir.resolve()
+    values: dict[str, Any] = {
+        "bootstrap_servers": settings.bootstrap_servers,
+        "kafka_properties": props,
+        "topic_events": settings.topic_events,
+        "topic_alerts": settings.topic_alerts,
+        "topic_dlq": settings.topic_dlq,
+        "lake_path": var / "lake" / "events",
+        "checkpoint_dir": var / "checkpoints",
+        "python_executable": sys.executable,
+    }
+    values.update(overrides)
+    return JobConfig(**values)
+
+
+@dataclass(frozen=True)
+class JobStatus:
+    running: bool
+    pid: int | None
+    job_id: str | None
+    state: str
+    lag: int | None
+    checkpoints: int
+    latest_checkpoint: str | None
+    latest_checkpoint_age_s: float | None
+    alerts: int | None
+    dlq: int | None
+    healthy: bool
+
+
+class LocalJob:
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.dir = settings.var_dir.resolve() / "jobs"
+        self.pid_file = self.dir / "job.pid"
+        self.state_file = self.dir / "state.json"
+        self.config_file = self.dir / "job.json"
+        self.log_file = self.dir / "job.log"
+
+    def pid(self) -> int | None:
+        try:
+            pid = int(self.pid_file.read_text())
+        except (OSError, ValueError):
+            return None
+        return pid if _pid_alive(pid) else None
+
+    def start(self, config: JobConfig, timeout_s: float = 180.0) -> str:
+        """Start the streaming job detached; returns its Flink job id once it runs."""
+        if self.pid() is not None:
+            raise JobError(f"the job already runs (pid {self.pid()}); `agentgauge jobs stop` first")
+        self.dir.mkdir(parents=True, exist_ok=True)
+        self.state_file.unlink(missing_ok=True)
+        self.config_file.write_text(config.model_dump_json(indent=2))
+        env = {**os.environ, "TZ": "UTC"}
+        bin_dir = str(Path(sys.executable).parent)  # PyFlink's workers must find pyflink
+        env["PATH"] = bin_dir + os.pathsep + env.get("PATH", "")
+        with self.log_file.open("ab") as log:
+            proc = subprocess.Popen(
+                [
+                    sys.executable,
+                    "-m",
+                    "jobs.runner",
+                    "--config",
+                    str(self.config_file),
+                    "--state-file",
+                    str(self.state_file),
+                ],
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+                start_new_session=True,
+                env=env,
+                cwd=Path(__file__).resolve().parents[1],
+            )
+        self.pid_file.write_text(str(proc.pid))
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            if proc.poll() is not None:
+                raise JobError(
+                    f"the job exited during start (code {proc.returncode}); see {self.log_file}"
+                )
+            with contextlib.suppress(OSError, ValueError):
+                state = json.loads(self.state_file.read_text())
+                return str(state["job_id"])
+            time.sleep(0.5)
+        raise JobError(f"the job did not start within {timeout_s:.0f}s; see {self.log_file}")
+
+    def stop(self, timeout_s: float = 90.0) -> bool:
+        """Stop with a savepoint (SIGTERM to the runner); kill after the timeout."""
+        pid = self.pid()
+        if pid is None:
+            self.pid_file.unlink(missing_ok=True)
+            return False
+        os.kill(pid, signal.SIGTERM)
+        deadline = time.monotonic() + timeout_s
+        while _pid_alive(pid) and time.monotonic() < deadline:
+            with contextlib.suppress(ChildProcessError):
+                os.waitpid(pid, os.WNOHANG)
+            time.sleep(0.2)
+        if _pid_alive(pid):
+            self.kill()
+        self.pid_file.unlink(missing_ok=True)
+        return True
+
+    def kill(self) -> None:
+        """Hard kill (the whole process group: runner and its JVM), as a crash would."""
+        pid = self.pid()
+        if pid is None:
+            return
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(pid, signal.SIGKILL)
+        deadline = time.monotonic() + 10
+        while _pid_alive(pid) and time.monotonic() < deadline:
+            with contextlib.suppress(ChildProcessError):
+                os.waitpid(pid, os.WNOHANG)
+            time.sleep(0.1)
+        self.pid_file.unlink(missing_ok=True)
+
+    def status(self, config: JobConfig) -> JobStatus:
+        pid = self.pid()
+        state: dict[str, Any] = {}
+        with contextlib.suppress(OSError, ValueError):
+            state = json.loads(self.state_file.read_text())
+        points = [p for p in restore_points(config) if p.name.startswith("chk-")]
+        latest = points[0] if points else None
+        age = time.time() - (latest / "_metadata").stat().st_mtime if latest else None
+        lag = alerts = dlq = None
+        with contextlib.suppress(Exception):
+            lag = self._lag(config)
+            alerts = sum(true_end_offsets(self.settings, config.topic_alerts).values())
+            dlq = sum(true_end_offsets(self.settings, config.topic_dlq).values())
+        running = pid is not None
+        fresh = age is not None and age < 3 * config.checkpoint_interval_s + 30
+        return JobStatus(
+            running=running,
+            pid=pid,
+            job_id=state.get("job_id"),
+            state=state.get("status", "STOPPED") if running else "STOPPED",
+            lag=lag,
+            checkpoints=len(points),
+            latest_checkpoint=str(latest) if latest else None,
+            latest_checkpoint_age_s=age,
+            alerts=alerts,
+            dlq=dlq,
+            healthy=running and fresh and lag is not None,
+        )
+
+    def _lag(self, config: JobConfig) -> int:
+        """End offsets minus the offsets the job committed (on each checkpoint)."""
+        ends = true_end_offsets(self.settings, config.topic_events)
+        admin = KafkaAdminClient(
+            bootstrap_servers=self.settings.bootstrap_servers.split(","),
+            **self.settings.kafka_security(),
+        )
+        try:
+            committed = admin.list_group_offsets(config.group_id).get(config.group_id, {})
+        finally:
+            admin.close()
+        done = {
+            tp.partition: om.offset
+            for tp, om in committed.items()
+            if tp.topic == config.topic_events and om.offset >= 0
+        }
+        return sum(max(0, end - done.get(p, 0)) for p, end in ends.items())
