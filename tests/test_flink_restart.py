@@ -1,0 +1,96 @@
+"""Kill the streaming job mid-stream and restart it: no duplicate alert, no missed breach, and the
+lake holds exactly the unique valid events."""
+
+from __future__ import annotations
+
+import json
+import time
+import uuid
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+import pytest
+from kafka import KafkaProducer
+
+from jobs.service import LocalJob, job_config
+from streams.settings import Settings
+from streams.topics import create_topics
+from tests.flink_fixtures import Scenario
+from tests.kafka_util import read_json
+from tests.test_flink_rules import lake_lines
+
+pytestmark = pytest.mark.flink
+
+
+def _send(s: Settings, events: list[dict[str, Any]]) -> None:
+    p = KafkaProducer(bootstrap_servers=s.bootstrap_servers, acks="all")
+    for e in events:
+        p.send(s.topic_events, key=e["run_id"].encode(), value=json.dumps(e).encode())
+    p.flush()
+    p.close()
+
+
+def _wait_for(s: Settings, run_ids: set[str], timeout: float) -> list[dict[str, Any]]:
+    deadline = time.monotonic() + timeout
+    while True:
+        alerts = read_json(s.bootstrap_servers, s.topic_alerts)
+        if run_ids <= {a["run_id"] for a in alerts} or time.monotonic() > deadline:
+            return alerts
+        time.sleep(1)
+
+
+def test_kill_and_restart(broker: Any, tmp_path: Path) -> None:
+    suffix = uuid.uuid4().hex[:8]
+    s = Settings(
+        bootstrap_servers=f"127.0.0.1:{broker.port}",
+        topic_events=f"ev-{suffix}",
+        topic_alerts=f"al-{suffix}",
+        topic_dlq=f"dlq-{suffix}",
+        var_dir=tmp_path / "var",
+    )
+    create_topics(s)
+    sc = Scenario()
+    first: list[dict[str, Any]] = []
+    second: list[dict[str, Any]] = []
+    for i in range(40):
+        run = f"run-{i:02d}"
+        calls = [sc.event(run, "run_started", minutes=i)]
+        calls += [
+            sc.event(run, "model_call", model="gpt-4o", cost_usd=0.45, minutes=i + k)
+            for k in range(3)
+        ]
+        # Runs 0-19 cross in the first half; 20-39 are split across the kill.
+        (first if i < 20 else second).extend(calls if i < 20 else calls[2:])
+        if i >= 20:
+            first.extend(calls[:2])
+    ok_runs = [sc.event(f"ok-{i}", "model_call", model="gpt-4o", cost_usd=0.1) for i in range(10)]
+    first += ok_runs[:5]
+    second += ok_runs[5:] + [dict(e) for e in first[:15]]  # re-sent duplicates
+
+    job = LocalJob(s)
+    cfg = job_config(s, checkpoint_interval_s=2.0, group_id=f"g-{suffix}")
+    job.start(cfg)
+    try:
+        _send(s, first)
+        before = _wait_for(s, {f"run-{i:02d}" for i in range(20)}, timeout=120)
+        assert len({a["run_id"] for a in before if a["rule"] == "run_cost_ceiling"}) == 20
+        time.sleep(2.5)  # at least one checkpoint, then die mid-stream
+        _send(s, second[: len(second) // 2])
+        job.kill()
+        assert job.pid() is None
+        _send(s, second[len(second) // 2 :])
+        job.start(cfg)
+        state = json.loads(job.state_file.read_text())
+        assert state["restored_from"], "the restart must resume from a checkpoint"
+        alerts = _wait_for(s, {f"run-{i:02d}" for i in range(40)}, timeout=120)
+        time.sleep(3)
+    finally:
+        job.stop()
+    alerts = read_json(s.bootstrap_servers, s.topic_alerts)
+    ids = Counter(a["alert_id"] for a in alerts)
+    assert max(ids.values()) == 1, "an alert was sent twice"
+    cost = Counter(a["run_id"] for a in alerts if a["rule"] == "run_cost_ceiling")
+    assert cost == Counter({f"run-{i:02d}": 1 for i in range(40)})
+    lake = lake_lines(cfg.lake_path)
+    assert sorted(e["event_id"] for e in lake) == sorted(e["event_id"] for e in sc.events)
