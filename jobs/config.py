@@ -98,6 +98,9 @@ class JobConfig(BaseModel):
     group_id: str = "agentgauge-job"
     lake_path: Path = Path("var/lake/events")
     checkpoint_dir: Path = Path("var/checkpoints")
+    # On a cluster: URIs (s3://..., hdfs://...) that replace the two local paths above.
+    lake_uri: str | None = None
+    checkpoint_uri: str | None = None
     checkpoint_interval_s: float = Field(default=5.0, gt=0)
     dedup_ttl_hours: float = Field(default=24.0, gt=0)
     watermark_delay_s: int = Field(default=10, ge=0)

@@ -63,7 +63,7 @@ def kafka_sink_options(config: JobConfig, topic: str, key: str | None) -> dict[s
 def lake_options(config: JobConfig) -> dict[str, str]:
     return {
         "connector": "filesystem",
-        "path": str(config.lake_path.resolve()),
+        "path": config.lake_uri or str(config.lake_path.resolve()),
         "format": "raw",
         "sink.rolling-policy.file-size": "128MB",
         "sink.rolling-policy.rollover-interval": "15 min",
@@ -99,7 +99,10 @@ def configure(t_env: TableEnvironment, config: JobConfig) -> None:
     idle = 0 if config.bounded else config.idle_timeout_s
     c.set("table.exec.source.idle-timeout", f"{idle} s" if idle else "0 ms")
     c.set("execution.checkpointing.interval", f"{int(config.checkpoint_interval_s * 1000)} ms")
-    c.set("execution.checkpointing.dir", config.checkpoint_dir.resolve().as_uri())
+    c.set(
+        "execution.checkpointing.dir",
+        config.checkpoint_uri or config.checkpoint_dir.resolve().as_uri(),
+    )
     c.set("execution.checkpointing.externalized-checkpoint-retention", "RETAIN_ON_CANCELLATION")
     c.set("execution.checkpointing.num-retained", "3")
     c.set("state.backend.type", "hashmap")

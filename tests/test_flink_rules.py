@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
@@ -26,10 +27,8 @@ def produce(settings: Settings, payloads: list[bytes], key_of: Any = None) -> No
     producer = KafkaProducer(bootstrap_servers=settings.bootstrap_servers, acks="all")
     for p in payloads:
         key = None
-        try:
+        with contextlib.suppress(orjson.JSONDecodeError, AttributeError):
             key = str(orjson.loads(p).get("run_id", "")).encode()
-        except (orjson.JSONDecodeError, AttributeError):
-            pass
         producer.send(settings.topic_events, key=key, value=p)
     producer.flush()
     producer.close()
