@@ -2,34 +2,116 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+import contextlib
+import time
+from datetime import UTC, datetime, timedelta
+from typing import Annotated, Any
 
+import orjson
 import typer
+from kafka import KafkaConsumer, TopicPartition
 from rich.rule import Rule
 
+from jobs.service import LocalJob, job_config
+from streams.alert_format import alert_line
 from streams.broker import EmbeddedBroker
-from streams.cli.common import console, settings
-from streams.cli.kafka_cmds import simulate_cmd
+from streams.cli.common import console, count_progress, settings
+from streams.client import Gauge
+from streams.pricing import PriceTable
+from streams.settings import Settings
+from streams.simulate import INCIDENTS, SimConfig, default_start, simulate
 from streams.topics import create_topics
 
 
+def _traffic(s: Settings, runs: int, seed: int) -> list[dict[str, Any]]:
+    """Two weeks of history (with a segment's success drift), then six dense hours with the
+    real-time incidents, so the windowed rules have baselines to judge against."""
+    prices = PriceTable.load(s.prices_file)
+    start = default_start(datetime.now(UTC))
+    history = simulate(
+        SimConfig(runs=runs, seed=seed, start=start, days=14, incidents=("success_drift",)),
+        prices,
+    )
+    live_incidents = tuple(i for i in INCIDENTS if i != "success_drift")
+    live = simulate(
+        SimConfig(runs=3000, seed=seed + 1, start=start + timedelta(days=14), days=0.25,
+                  incidents=live_incidents),
+        prices,
+    )  # fmt: skip
+    return history + live
+
+
+def _emit(s: Settings, events: list[dict[str, Any]]) -> None:
+    with Gauge(s.model_copy(update={"emit_block_ms": 120_000.0})) as gauge, count_progress() as bar:
+        task = bar.add_task("emit to agent-events", total=len(events))
+        for i, e in enumerate(events, 1):
+            gauge.emit(e)
+            if i % 1000 == 0:
+                bar.update(task, completed=i)
+        gauge.flush(300)
+        bar.update(task, completed=len(events))
+        st = gauge.stats()
+    console.print(f"sent {st.sent}, failed {st.failed}, dropped {st.dropped}")
+
+
+def _tail_alerts(s: Settings, job: LocalJob, quiet_s: float, timeout_s: float) -> int:
+    consumer = KafkaConsumer(bootstrap_servers=s.bootstrap_servers, enable_auto_commit=False)
+    tps = [
+        TopicPartition(s.topic_alerts, p)
+        for p in consumer.partitions_for_topic(s.topic_alerts) or [0]
+    ]
+    consumer.assign(tps)
+    consumer.seek_to_beginning(*tps)
+    seen = 0
+    last = time.monotonic()
+    deadline = last + timeout_s
+    cfg = job_config(s)
+    while time.monotonic() < deadline:
+        batch = consumer.poll(timeout_ms=1000)
+        for records in batch.values():
+            for rec in records:
+                console.print(alert_line(orjson.loads(rec.value)))
+                seen += 1
+                last = time.monotonic()
+        if time.monotonic() - last > quiet_s and job.status(cfg).lag == 0:
+            break
+    consumer.close()
+    return seen
+
+
 def demo_cmd(
-    runs: Annotated[int, typer.Option(min=10)] = 2000,
-    keep_broker: Annotated[bool, typer.Option(help="Leave the broker running")] = False,
+    runs: Annotated[int, typer.Option(min=10, help="Runs of two-week history")] = 2000,
+    keep: Annotated[bool, typer.Option(help="Leave the broker and the job running")] = False,
 ) -> None:
-    """Start the broker, create topics, simulate traffic with incidents and emit it."""
+    """Broker, topics, the streaming job, simulated traffic with incidents, alerts as they arrive."""
     s = settings()
     broker = EmbeddedBroker(s.var_dir, s.broker_port)
-    console.print(Rule("1. embedded broker"))
+    job = LocalJob(s)
+    console.print(Rule("1. embedded broker (Tansu, memory storage)"))
     st = broker.start()
     console.print(f"broker ready on {st.bootstrap}")
     try:
         console.print(Rule("2. topics"))
         for name, state in create_topics(s).items():
             console.print(f"  {name}: {state}")
-        console.print(Rule("3. simulated traffic -> agent-events"))
-        simulate_cmd(runs=runs, seed=7, days=14.0, start=None, incidents="all", out=None)
+        console.print(Rule("3. the Flink job, streaming (local MiniCluster)"))
+        if job.pid() is None:
+            with console.status("starting the job..."):
+                job.start(job_config(s, checkpoint_interval_s=5.0))
+        console.print("job running: validation, de-duplication, ceilings, anomaly rules, lake")
+        console.print(Rule("4. simulated traffic with injected incidents -> agent-events"))
+        _emit(s, _traffic(s, runs, seed=7))
+        console.print(Rule("5. alerts on agent-alerts, as they arrive"))
+        n = _tail_alerts(s, job, quiet_s=15, timeout_s=240)
+        console.print(f"{n} alerts")
+        console.print(Rule("6. job status"))
+        from jobs.cli import status
+
+        with contextlib.suppress(typer.Exit):
+            status()
     finally:
-        if not keep_broker:
-            broker.stop()
-            console.print("broker stopped")
+        if not keep:
+            with console.status("stopping the job (savepoint) and the broker..."):
+                job.stop()
+                broker.stop()
+            console.print("job and broker stopped")
