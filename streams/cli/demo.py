@@ -83,7 +83,7 @@ def demo_cmd(
     runs: Annotated[int, typer.Option(min=10, help="Runs of two-week history")] = 2000,
     keep: Annotated[bool, typer.Option(help="Leave the broker and the job running")] = False,
 ) -> None:
-    """Broker, topics, the streaming job, simulated traffic with incidents, alerts as they arrive."""
+    """Broker, topics, streaming job, simulated traffic with incidents, alerts as they arrive."""
     s = settings()
     broker = EmbeddedBroker(s.var_dir, s.broker_port)
     job = LocalJob(s)
