@@ -46,6 +46,8 @@ class Settings(BaseSettings):
 
     broker_port: int = Field(default=9092, ge=1, le=65535)
     var_dir: Path = Path("var")
+    duckdb_path: Path = Path("var/warehouse/agentgauge.duckdb")
+    lake_path: Path = Path("var/lake/events")
     redaction_file: Path = CONFIG_DIR / "redaction.yaml"
     prices_file: Path = CONFIG_DIR / "prices.yaml"
 

@@ -1,0 +1,35 @@
+"""Alerts from ``agent-alerts`` in the warehouse, and their weekly roll-up."""
+
+import tempfile
+from pathlib import Path
+
+import dagster as dg
+import orjson
+
+from assets import sql as q
+from assets.resources import AlertsSource, Warehouse
+from assets.scorecards import _weekly_table
+
+
+@dg.asset(group_name="warehouse", description="Every alert on agent-alerts, keyed by alert_id.")
+def alerts(
+    context: dg.AssetExecutionContext, warehouse: Warehouse, alerts_source: AlertsSource
+) -> dg.MaterializeResult:
+    try:
+        records = alerts_source.read()
+    except Exception as exc:  # the broker may be down: keep what the warehouse has
+        context.log.warning(f"alerts source unavailable ({exc}); keeping the stored alerts")
+        records = []
+    with warehouse.connect() as conn, tempfile.TemporaryDirectory() as tmp:
+        q.run(conn, "alerts_create")
+        if records:
+            path = Path(tmp) / "alerts.jsonl"
+            path.write_bytes(b"\n".join(orjson.dumps(r) for r in records) + b"\n")
+            q.run(conn, "alerts_upsert", file=str(path))
+        total = conn.execute("SELECT count(*) FROM alerts").fetchone()[0]  # type: ignore[index]
+    return dg.MaterializeResult(metadata={"read": len(records), "alerts": int(total)})
+
+
+alerts_weekly = _weekly_table(
+    "alerts_weekly", ["alerts", "runs"], "Alerts per week, workflow and rule; per 1,000 runs."
+)

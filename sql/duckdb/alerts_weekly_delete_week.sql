@@ -1,0 +1,1 @@
+DELETE FROM alerts_weekly WHERE week_start = $week_start

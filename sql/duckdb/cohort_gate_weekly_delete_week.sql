@@ -1,0 +1,1 @@
+DELETE FROM cohort_gate_weekly WHERE week_start = $week_start

@@ -1,0 +1,1 @@
+DELETE FROM drift_weekly WHERE week_start = $week_start

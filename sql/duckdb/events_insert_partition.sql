@@ -1,0 +1,19 @@
+-- Idempotent load, step 2: the day's valid rows, de-duplicated by event_id (first arrival wins:
+-- earliest-landed file, then earliest ts), minus events another day already holds.
+INSERT INTO events
+SELECT
+  event_id, $dt, event_type, ts, run_id, trace_id, span_id, workflow, customer_id, segment,
+  session_id, environment, cohort, agent_version, prompt_version, policy_version, model,
+  provider, tool, status, category, reason, strategy, outcome, reviewer_id, decision, code,
+  message, args_hash, cost_usd, input_tokens, output_tokens, latency_ms, duration_ms, attempt,
+  budget_usd, max_tool_calls, confidence, quality_score, filename, now()
+FROM events_stage AS s
+WHERE event_id IS NOT NULL AND event_id <> '' AND ts IS NOT NULL AND run_id IS NOT NULL
+  AND run_id <> '' AND trace_id IS NOT NULL AND workflow IS NOT NULL AND workflow <> ''
+  AND customer_id IS NOT NULL AND customer_id <> '' AND segment IS NOT NULL AND segment <> ''
+  AND event_type IN ('run_started', 'model_call', 'tool_call', 'decision', 'retry', 'error',
+                     'escalation', 'human_review', 'run_finished')
+  AND coalesce(cost_usd, 0) >= 0 AND coalesce(latency_ms, 0) >= 0
+  AND coalesce(duration_ms, 0) >= 0
+  AND NOT EXISTS (SELECT 1 FROM events e WHERE e.event_id = s.event_id AND e.dt <> $dt)
+QUALIFY row_number() OVER (PARTITION BY event_id ORDER BY file_rank, ts) = 1

@@ -1,0 +1,24 @@
+-- Stage one lake partition ($files, oldest-landed first, as $ranks) into a temp table.
+-- Rows that break contract v1's required fields or enums are counted and left out.
+CREATE OR REPLACE TEMP TABLE events_stage AS
+SELECT
+  j.*,
+  list_position($files, j.filename) AS file_rank
+FROM read_json(
+  $files,
+  format = 'newline_delimited',
+  filename = true,
+  ignore_errors = true,
+  columns = {
+    event_id: 'VARCHAR', event_type: 'VARCHAR', ts: 'TIMESTAMPTZ', run_id: 'VARCHAR',
+    trace_id: 'VARCHAR', span_id: 'VARCHAR', workflow: 'VARCHAR', customer_id: 'VARCHAR',
+    segment: 'VARCHAR', session_id: 'VARCHAR', environment: 'VARCHAR', cohort: 'VARCHAR',
+    agent_version: 'VARCHAR', prompt_version: 'VARCHAR', policy_version: 'VARCHAR',
+    model: 'VARCHAR', provider: 'VARCHAR', tool: 'VARCHAR', status: 'VARCHAR',
+    category: 'VARCHAR', reason: 'VARCHAR', strategy: 'VARCHAR', outcome: 'VARCHAR',
+    reviewer_id: 'VARCHAR', decision: 'VARCHAR', code: 'VARCHAR', message: 'VARCHAR',
+    args_hash: 'VARCHAR', cost_usd: 'DOUBLE', input_tokens: 'BIGINT', output_tokens: 'BIGINT',
+    latency_ms: 'DOUBLE', duration_ms: 'DOUBLE', attempt: 'INTEGER', budget_usd: 'DOUBLE',
+    max_tool_calls: 'BIGINT', confidence: 'DOUBLE', quality_score: 'DOUBLE'
+  }
+) AS j

@@ -1,0 +1,1 @@
+DELETE FROM failure_reasons_weekly WHERE week_start = $week_start

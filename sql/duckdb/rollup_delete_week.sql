@@ -1,0 +1,1 @@
+DELETE FROM scorecard_weekly_rollup WHERE week_start = $week_start

@@ -1,0 +1,3 @@
+-- Per workflow across segments (segment = 'ALL') and the overall row (workflow = 'ALL').
+INSERT INTO scorecard_weekly_rollup
+SELECT * FROM scorecard_stage WHERE level IN ('workflow', 'overall')

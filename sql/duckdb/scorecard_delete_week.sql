@@ -1,0 +1,1 @@
+DELETE FROM scorecard_weekly WHERE week_start = $week_start
