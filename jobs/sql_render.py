@@ -84,6 +84,8 @@ def redaction_expr(config: RedactionConfig, column: str = "payload") -> str:
         r'(?i)"((?:[A-Za-z0-9_-]*[_-])?(?:' + keys + r'))"\s*:\s*'
         r'(?:"(?:[^"\\]|\\.)*"|-?[0-9][0-9.eE+-]*|true|false)'
     )
+    # The prefilters of the config are not used here: choosing the pattern per row defeats
+    # Flink's compiled-pattern cache, and wrapping the subject in CASE repeats it per pattern.
     key_token = sql_str('"$1":"[REDACTED:key]"')
     expr = f"REGEXP_REPLACE({column}, {sql_str(key_rx)}, {key_token})"
     for p in config.patterns:

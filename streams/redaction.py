@@ -48,6 +48,11 @@ class PatternSpec(BaseModel):
     kind: str
     regex: str
     luhn: bool = False
+    prefilter: list[str] = []
+
+    @property
+    def case_insensitive(self) -> bool:
+        return self.regex.startswith("(?i)")
 
 
 class RedactionConfig(BaseModel):
@@ -76,6 +81,14 @@ class _Compiled:
     kind: str
     regex: re.Pattern[str]
     replace: Callable[[re.Match[str]], str]
+    prefilter: tuple[str, ...]
+    fold_case: bool
+
+    def may_match(self, text: str) -> bool:
+        if not self.prefilter:
+            return True
+        haystack = text.lower() if self.fold_case else text
+        return any(p in haystack for p in self.prefilter)
 
 
 def _normalise_key(key: str) -> str:
@@ -107,7 +120,9 @@ class Redactor:
             def replace(m: re.Match[str]) -> str:
                 return token
 
-        return _Compiled(spec.kind, re.compile(spec.regex), replace)
+        fold = spec.case_insensitive
+        prefilter = tuple(p.lower() if fold else p for p in spec.prefilter)
+        return _Compiled(spec.kind, re.compile(spec.regex), replace, prefilter, fold)
 
     def sensitive_key(self, key: str) -> str | None:
         k = _normalise_key(key)
@@ -119,7 +134,8 @@ class Redactor:
     def text(self, value: str) -> str:
         out = value
         for c in self._compiled:
-            out = c.regex.sub(c.replace, out)
+            if c.may_match(out):
+                out = c.regex.sub(c.replace, out)
         if out != value:
             self.redacted += 1
         return out
