@@ -12,6 +12,13 @@ import orjson
 from dagster_duckdb import DuckDBResource
 from kafka import KafkaConsumer, TopicPartition
 
+from streams.broker import port_open
+
+
+def _host_port(server: str) -> tuple[str, int]:
+    host, _, port = server.strip().rpartition(":")
+    return host, int(port)
+
 
 class Warehouse(DuckDBResource):
     """DuckDB, with the session time zone pinned to UTC (ISO weeks start Monday 00:00 UTC)."""
@@ -61,9 +68,10 @@ class AlertsSource(dg.ConfigurableResource):  # type: ignore[type-arg]
             if not path.exists():
                 return []
             return [orjson.loads(line) for line in path.read_bytes().splitlines() if line.strip()]
-        consumer = KafkaConsumer(
-            bootstrap_servers=self.bootstrap_servers.split(","), enable_auto_commit=False
-        )
+        servers = self.bootstrap_servers.split(",")
+        if not any(port_open(*_host_port(s)) for s in servers):  # fail fast, not after retries
+            raise ConnectionError(f"no Kafka broker answers at {self.bootstrap_servers}")
+        consumer = KafkaConsumer(bootstrap_servers=servers, enable_auto_commit=False)
         try:
             parts = consumer.partitions_for_topic(self.topic) or set()
             tps = [TopicPartition(self.topic, p) for p in parts]

@@ -6,6 +6,7 @@ import logging
 
 import typer
 
+from assets.cli import materialize_cmd, scorecard_cmd
 from jobs.cli import jobs_app
 from streams.cli import kafka_cmds
 from streams.cli.demo import demo_cmd
@@ -23,6 +24,8 @@ app.command("emit")(kafka_cmds.emit_cmd)
 app.command("simulate")(kafka_cmds.simulate_cmd)
 app.command("schema")(kafka_cmds.schema_cmd)
 app.command("demo")(demo_cmd)
+app.command("materialize")(materialize_cmd)
+app.command("scorecard")(scorecard_cmd)
 
 
 def main() -> None:
