@@ -90,4 +90,6 @@ def materialize(
     outcome.weeks = weeks
     progress(f"weekly scorecards: {len(weeks)} weeks ({weeks[0]} .. {weeks[-1]})")
     _run(WEEKLY_KEYS, settings, outcome, "scorecards", _range_tags(weeks[0], weeks[-1]))
+    if outcome.ok:
+        _run(["scorecard_view"], settings, outcome, "scorecard view")
     return outcome

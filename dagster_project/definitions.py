@@ -20,11 +20,13 @@ daily_ingest = dg.define_asset_job(
 )
 weekly_scorecard = dg.define_asset_job(
     "weekly_scorecard",
-    selection=dg.AssetSelection.all() - dg.AssetSelection.assets("raw_events", "runs", "alerts"),
+    selection=dg.AssetSelection.all()
+    - dg.AssetSelection.assets("raw_events", "runs", "alerts", "scorecard_view"),
     partitions_def=weekly,
 )
 refresh_runs = dg.define_asset_job(
-    "refresh_runs_and_alerts", selection=dg.AssetSelection.assets("runs", "alerts")
+    "refresh_runs_alerts_view",
+    selection=dg.AssetSelection.assets("runs", "alerts", "scorecard_view"),
 )
 
 # 00:30 UTC every day: the day that just ended. Monday 06:00 UTC: the ISO week that just ended.

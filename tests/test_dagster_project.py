@@ -31,6 +31,7 @@ def test_definitions_load() -> None:
         "drift_weekly",
         "cohort_gate_weekly",
         "alerts_weekly",
+        "scorecard_view",
     }
     checks = {k.name for k in defs.resolve_asset_graph().asset_check_keys}
     assert {

@@ -12,6 +12,7 @@ import typer
 from kafka import KafkaConsumer, TopicPartition
 from rich.rule import Rule
 
+from assets.cli import Format
 from jobs.service import LocalJob, job_config
 from streams.alert_format import alert_line
 from streams.broker import EmbeddedBroker
@@ -83,7 +84,7 @@ def demo_cmd(
     runs: Annotated[int, typer.Option(min=10, help="Runs of two-week history")] = 2000,
     keep: Annotated[bool, typer.Option(help="Leave the broker and the job running")] = False,
 ) -> None:
-    """Broker, topics, streaming job, simulated traffic with incidents, alerts as they arrive."""
+    """Broker, streaming job, traffic with incidents, alerts as they arrive, weekly scorecard."""
     s = settings()
     broker = EmbeddedBroker(s.var_dir, s.broker_port)
     job = LocalJob(s)
@@ -109,6 +110,19 @@ def demo_cmd(
 
         with contextlib.suppress(typer.Exit):
             status()
+        console.print(Rule("7. stop the job with a savepoint (commits the lake's last files)"))
+        with console.status("stopping the job..."):
+            job.stop()
+        console.print(Rule("8. Dagster: lake -> DuckDB -> weekly scorecards, checked by GX"))
+        from assets.cli import materialize_cmd, scorecard_cmd
+
+        materialize_cmd(week=None, all_weeks=True)
+        console.print(Rule("9. the weekly scorecard leadership reads"))
+        scorecard_cmd(week=None, workflow=None, segment=None, fmt=Format.table)
+        console.print(
+            f"query it yourself: duckdb -readonly {s.duckdb_path} "
+            '"SELECT * FROM scorecard ORDER BY week_start DESC"'
+        )
     finally:
         if not keep:
             with console.status("stopping the job (savepoint) and the broker..."):
