@@ -47,6 +47,7 @@ def _run(
         resources=resources_from_settings(settings),
         tags=tags or {},
         raise_on_error=False,
+        run_config={"loggers": {"console": {"config": {"log_level": "WARNING"}}}},
     )
     for ev in result.get_asset_check_evaluations():
         if not ev.passed:

@@ -21,11 +21,6 @@ RATES = [
     "latest_prompt_share",
     "latest_policy_share",
 ]
-WEEKLY = {
-    "partitions_def": weekly,
-    "backfill_policy": dg.BackfillPolicy.single_run(),
-    "group_name": "scorecards",
-}
 
 
 @dg.asset(
@@ -148,7 +143,14 @@ def scorecards(
 def _weekly_table(name: str, deps: list[str], description: str) -> dg.AssetsDefinition:
     """A weekly table rebuilt one week at a time: delete + insert in one transaction."""
 
-    @dg.asset(name=name, deps=deps, description=description, **WEEKLY)  # type: ignore[arg-type]
+    @dg.asset(
+        name=name,
+        deps=deps,
+        description=description,
+        partitions_def=weekly,
+        backfill_policy=dg.BackfillPolicy.single_run(),
+        group_name="scorecards",
+    )
     def _asset(context: dg.AssetExecutionContext, warehouse: Warehouse) -> dg.MaterializeResult:
         with warehouse.connect() as conn:
             q.run(conn, f"{name}_create")

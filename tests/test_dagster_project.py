@@ -1,4 +1,4 @@
-"""The whole Definitions loads; schedules, sensor; the CLI materializes simulator data with drift."""
+"""The whole Definitions loads; schedules; sensor; the CLI materializes a simulated drift."""
 
 from __future__ import annotations
 
