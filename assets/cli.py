@@ -16,29 +16,21 @@ from rich.table import Table
 from assets.partitions import iso_week_start
 from streams.cli.common import console, err_console, settings
 
-RATE_COLUMNS = (
-    "success_rate",
-    "failure_rate",
-    "escalation_rate",
-    "override_rate",
-    "retry_rate",
-    "latest_prompt_share",
-    "latest_policy_share",
-)
-# scorecard column -> drift_weekly delta column, for the week-over-week arrows
-DELTAS = {
-    "success_rate": "d_success_rate",
-    "failure_rate": "d_failure_rate",
-    "escalation_rate": "d_escalation_rate",
-    "override_rate": "d_override_rate",
-    "retry_rate": "d_retry_rate",
-}
-
 
 class Format(StrEnum):
     table = "table"
     csv = "csv"
     json = "json"
+
+
+def _check_week(week: str | None) -> None:
+    if week is None:
+        return
+    try:
+        iso_week_start(week)
+    except ValueError as exc:
+        err_console.print(f"[red]{exc}[/]")
+        raise typer.Exit(2) from None
 
 
 def materialize_cmd(
@@ -49,12 +41,7 @@ def materialize_cmd(
     if bool(week) == all_weeks:
         err_console.print("give exactly one of --week YYYY-Www or --all")
         raise typer.Exit(2)
-    if week:
-        try:
-            iso_week_start(week)
-        except ValueError as exc:
-            err_console.print(f"[red]{exc}[/]")
-            raise typer.Exit(2) from None
+    _check_week(week)
     from assets.materialize import materialize
 
     s = settings()
@@ -147,12 +134,7 @@ def scorecard_cmd(
 ) -> None:
     """Print the weekly scorecard from DuckDB (read-only)."""
     s = settings()
-    if week:
-        try:
-            iso_week_start(week)
-        except ValueError as exc:
-            err_console.print(f"[red]{exc}[/]")
-            raise typer.Exit(2) from None
+    _check_week(week)
     if not s.duckdb_path.exists():
         err_console.print(f"no warehouse at {s.duckdb_path}: run `agentgauge materialize --all`")
         raise typer.Exit(1)

@@ -80,6 +80,7 @@ class ConfluentTransport:
                 "acks": "all",
                 "linger.ms": 5,
                 "queue.buffering.max.messages": 1_000_000,
+                "logger": logging.getLogger("librdkafka"),  # not raw lines on stderr
                 **settings.confluent_security(),
             }
         )
@@ -109,6 +110,7 @@ class ConfluentTransport:
 
     def close(self, timeout: float) -> None:
         self._producer.flush(timeout)
+        del self._producer  # destroys the librdkafka handle and its threads
 
 
 def make_transport(settings: Settings, on_delivered: OnDelivered, on_failed: OnFailed) -> Transport:

@@ -149,3 +149,23 @@ def test_rerun_is_idempotent_on_the_alerts_topic(ran: dict[str, Any]) -> None:
     run_bounded(cfg.model_copy(update={"lake_path": cfg.lake_path.parent / "lake2"}))
     again = read_json(s.bootstrap_servers, s.topic_alerts)
     assert sorted(a["alert_id"] for a in again) == sorted(a["alert_id"] for a in ran["alerts"])
+
+
+def test_alerts_tail_prints_and_filters(
+    ran: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from typer.testing import CliRunner
+
+    from streams.cli.app import app
+
+    s: Settings = ran["settings"]
+    monkeypatch.setenv("AGENTGAUGE_BOOTSTRAP_SERVERS", s.bootstrap_servers)
+    monkeypatch.setenv("AGENTGAUGE_TOPIC_ALERTS", s.topic_alerts)
+    out = CliRunner().invoke(app, ["alerts", "tail"], env={"COLUMNS": "250"})
+    assert out.exit_code == 0, out.output
+    assert f"{len(ran['alerts'])} alert(s)" in out.output
+    assert "run_cost_ceiling" in out.output and "docs/runbooks/" in out.output
+    only = CliRunner().invoke(
+        app, ["alerts", "tail", "--rule", "loop_detected"], env={"COLUMNS": "250"}
+    )
+    assert "1 alert(s)" in only.output and "run_cost_ceiling" not in only.output

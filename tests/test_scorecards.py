@@ -10,19 +10,13 @@ import duckdb
 import orjson
 import pytest
 
+from assets.materialize import WEEKLY_KEYS
 from assets.resources import AlertsSource, Lake, Warehouse
 from dagster_project.definitions import ALL_ASSETS
 from streams.lake import write_lake
 from tests.scorecard_fixture import ALERTS, events
 
-WEEKLY = [
-    "scorecard_weekly",
-    "scorecard_weekly_rollup",
-    "failure_reasons_weekly",
-    "cohort_gate_weekly",
-    "drift_weekly",
-    "alerts_weekly",
-]
+WEEKLY = WEEKLY_KEYS
 
 
 def _resources(tmp: Path) -> dict[str, Any]:

@@ -27,7 +27,7 @@ def test_deterministic_and_valid() -> None:
         validate_event(e)
     assert set(Counter(e["event_type"] for e in a)) == set(EVENT_TYPES)
     assert [e["ts"] for e in a] == sorted(e["ts"] for e in a)
-    assert len({e["run_id"] for e in a}) == 400 + 3 + 3 + 3 * 30  # plus dedicated incident runs
+    assert len({e["run_id"] for e in a}) == 400 + 3 + 3 + 3 * 60  # plus dedicated incident runs
 
 
 def test_taxonomy_rollout_and_incidents() -> None:

@@ -9,6 +9,7 @@ import typer
 from assets.cli import materialize_cmd, scorecard_cmd
 from jobs.cli import jobs_app
 from streams.cli import kafka_cmds
+from streams.cli.alerts_cmds import alerts_app
 from streams.cli.demo import demo_cmd
 
 app = typer.Typer(
@@ -20,6 +21,7 @@ app = typer.Typer(
 app.add_typer(kafka_cmds.broker_app, name="broker")
 app.add_typer(kafka_cmds.topics_app, name="topics")
 app.add_typer(jobs_app, name="jobs")
+app.add_typer(alerts_app, name="alerts")
 app.command("emit")(kafka_cmds.emit_cmd)
 app.command("simulate")(kafka_cmds.simulate_cmd)
 app.command("schema")(kafka_cmds.schema_cmd)

@@ -35,10 +35,15 @@ def _traffic(s: Settings, runs: int, seed: int) -> list[dict[str, Any]]:
     )
     live_incidents = tuple(i for i in INCIDENTS if i != "success_drift")
     live = simulate(
-        SimConfig(runs=3000, seed=seed + 1, start=start + timedelta(days=14), days=0.25,
-                  incidents=live_incidents),
+        SimConfig(
+            runs=3000,
+            seed=seed + 1,
+            start=start + timedelta(days=14),
+            days=0.25,
+            incidents=live_incidents,
+        ),
         prices,
-    )  # fmt: skip
+    )
     return history + live
 
 
