@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -30,6 +31,16 @@ class Outcome:
     ok: bool = True
 
 
+def _instance(settings: Settings) -> dg.DagsterInstance:
+    """The Dagster instance `./dev dagster` shows (DAGSTER_HOME, else var/dagster), so runs and
+    check results from the CLI appear in the UI."""
+    if os.environ.get("DAGSTER_HOME"):
+        return dg.DagsterInstance.get()
+    home = (settings.var_dir / "dagster").resolve()
+    home.mkdir(parents=True, exist_ok=True)
+    return dg.DagsterInstance.local_temp(str(home))
+
+
 def _range_tags(first: str, last: str) -> dict[str, str]:
     return {"dagster/asset_partition_range_start": first, "dagster/asset_partition_range_end": last}
 
@@ -43,6 +54,7 @@ def _run(
 ) -> None:
     result = dg.materialize(
         ALL_ASSETS,
+        instance=_instance(settings),
         selection=selection,
         resources=resources_from_settings(settings),
         tags=tags or {},

@@ -79,17 +79,34 @@ def redaction_expr(config: RedactionConfig, column: str = "payload") -> str:
     Patterns: applied to the whole payload; the Luhn check cannot run in SQL, so every
     card-number-shaped match is redacted (stricter than the SDK, never looser).
     """
+    # Flink's REGEXP_REPLACE has no group references, so the key stays outside the match: a
+    # bounded lookbehind on `<key>"<ws>:<ws>` selects the value only. It matches every key that
+    # ends in a configured name (user_password, x-api-key), case-insensitively.
     keys = "|".join(re.escape(k).replace("_", "[_-]") for k in config.keys)
     key_rx = (
-        r'(?i)"((?:[A-Za-z0-9_-]*[_-])?(?:' + keys + r'))"\s*:\s*'
+        r"(?i)(?<=(?:" + keys + r')"\s{0,3}:\s{0,3})'
         r'(?:"(?:[^"\\]|\\.)*"|-?[0-9][0-9.eE+-]*|true|false)'
     )
-    # The prefilters of the config are not used here: choosing the pattern per row defeats
-    # Flink's compiled-pattern cache, and wrapping the subject in CASE repeats it per pattern.
-    key_token = sql_str('"$1":"[REDACTED:key]"')
+    # One cheap guard for the whole chain: when no key name and no pattern prefilter occurs in the
+    # payload, and it holds no 13-digit run, nothing can match and the payload is kept as is.
+    # (Guarding each pattern separately would repeat the nested expression per pattern, and
+    # choosing the pattern per row defeats Flink's compiled-pattern cache.)
+    key_token = sql_str('"[REDACTED:key]"')
     expr = f"REGEXP_REPLACE({column}, {sql_str(key_rx)}, {key_token})"
     for p in config.patterns:
         expr = f"REGEXP_REPLACE({expr}, {sql_str(p.regex)}, {sql_str(f'[REDACTED:{p.kind}]')})"
+    lowered = f"LOWER({column})"
+    hints = [f"POSITION({sql_str(k.lower())} IN {lowered}) > 0" for k in config.keys]
+    for p in config.patterns:
+        if not p.prefilter:
+            hints.append(f"REGEXP({column}, {sql_str(p.regex)})")  # its own guard
+            continue
+        subject = lowered if p.case_insensitive else column
+        hints += [
+            f"POSITION({sql_str(h.lower() if p.case_insensitive else h)} IN {subject}) > 0"
+            for h in p.prefilter
+        ]
+    expr = f"CASE WHEN {' OR '.join(hints)} THEN {expr} ELSE {column} END"
     return expr
 
 

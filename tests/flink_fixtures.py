@@ -20,6 +20,7 @@ class Scenario:
     tool_breaches: dict[str, float] = field(default_factory=dict)
     loops: set[str] = field(default_factory=set)
     customer_breaches: set[str] = field(default_factory=set)
+    secrets: list[str] = field(default_factory=list)
     _n: int = 0
 
     def event(
@@ -116,8 +117,17 @@ def rules_scenario() -> Scenario:
     s.event("run-S4", "run_started", customer="cust-spend", budget_usd=100.0, minutes=20)
     s.event("run-S4", "model_call", customer="cust-spend", model="o3", cost_usd=10.0, minutes=21)
     s.customer_breaches.add("cust-spend")
+    # A producer that bypassed the SDK: the job redacts before landing.
+    s.event(
+        "run-R",
+        "error",
+        category="other",
+        message="mail jane.doe@example.com now",
+        attributes={"api_key": "plain-secret-123", "note": "card 4111 1111 1111 1111"},
+    )
     # Bad records, one per class, each with the reason the DLQ must carry.
     good = dict(s.events[1])
+    s.secrets = ["jane.doe@example.com", "plain-secret-123", "4111 1111 1111 1111"]
     s.raw_bad = [
         ('{"event_id": "bad-1", "schema_version": "1.0", "event_ty', "$: invalid JSON"),
         (

@@ -80,6 +80,8 @@ def test_sensor_notices_new_lake_partitions(tmp_path: Path) -> None:
 def cli_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("AGENTGAUGE_DUCKDB_PATH", str(tmp_path / "wh.duckdb"))
     monkeypatch.setenv("AGENTGAUGE_LAKE_PATH", str(tmp_path / "lake"))
+    monkeypatch.setenv("AGENTGAUGE_VAR_DIR", str(tmp_path / "var"))
+    monkeypatch.delenv("DAGSTER_HOME", raising=False)
     monkeypatch.setenv("AGENTGAUGE_BOOTSTRAP_SERVERS", "127.0.0.1:1")  # no broker: alerts skipped
     return tmp_path
 

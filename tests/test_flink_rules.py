@@ -142,6 +142,17 @@ def test_lake_holds_exactly_the_unique_valid_events(ran: dict[str, Any]) -> None
     assert parts == {"dt=2026-11-16"}
 
 
+def test_server_side_redaction_before_landing(ran: dict[str, Any]) -> None:
+    sc: Scenario = ran["scenario"]
+    (line,) = [e for e in ran["lake"] if e["run_id"] == "run-R"]
+    text = orjson.dumps(line).decode()
+    for secret in sc.secrets:
+        assert secret not in text
+    assert line["message"] == "mail [REDACTED:email] now"
+    assert line["attributes"]["api_key"] == "[REDACTED:key]"
+    assert line["attributes"]["note"] == "card [REDACTED:card_number]"
+
+
 def test_rerun_is_idempotent_on_the_alerts_topic(ran: dict[str, Any]) -> None:
     """A second bounded run re-derives every alert with the same id and sends none again."""
     s: Settings = ran["settings"]
