@@ -17,7 +17,7 @@ from kafka import KafkaAdminClient
 
 from jobs.checkpoints import restore_points
 from jobs.config import JobConfig
-from streams.broker import _pid_alive
+from streams.broker import pid_alive
 from streams.offsets import true_end_offsets
 from streams.settings import Settings
 
@@ -87,7 +87,7 @@ class LocalJob:
             pid = int(self.pid_file.read_text())
         except (OSError, ValueError):
             return None
-        return pid if _pid_alive(pid) else None
+        return pid if pid_alive(pid) else None
 
     def start(self, config: JobConfig, timeout_s: float = 180.0) -> str:
         """Start the streaming job detached; returns its Flink job id once it runs."""
@@ -138,11 +138,11 @@ class LocalJob:
             return False
         os.kill(pid, signal.SIGTERM)
         deadline = time.monotonic() + timeout_s
-        while _pid_alive(pid) and time.monotonic() < deadline:
+        while pid_alive(pid) and time.monotonic() < deadline:
             with contextlib.suppress(ChildProcessError):
                 os.waitpid(pid, os.WNOHANG)
             time.sleep(0.2)
-        if _pid_alive(pid):
+        if pid_alive(pid):
             self.kill()
         self.pid_file.unlink(missing_ok=True)
         return True
@@ -155,7 +155,7 @@ class LocalJob:
         with contextlib.suppress(ProcessLookupError):
             os.killpg(pid, signal.SIGKILL)
         deadline = time.monotonic() + 10
-        while _pid_alive(pid) and time.monotonic() < deadline:
+        while pid_alive(pid) and time.monotonic() < deadline:
             with contextlib.suppress(ChildProcessError):
                 os.waitpid(pid, os.WNOHANG)
             time.sleep(0.1)

@@ -37,7 +37,7 @@ class BrokerStatus:
         return f"127.0.0.1:{self.port}" if self.port else None
 
 
-def _pid_alive(pid: int) -> bool:
+def pid_alive(pid: int) -> bool:
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
@@ -98,7 +98,7 @@ class EmbeddedBroker:
 
     def status(self) -> BrokerStatus:
         info = self._read_pid()
-        if info is None or not _pid_alive(info[0]):
+        if info is None or not pid_alive(info[0]):
             return BrokerStatus(False, False, None, None, self.log_file)
         pid, port = info
         return BrokerStatus(True, metadata_ok(f"127.0.0.1:{port}"), pid, port, self.log_file)
@@ -148,7 +148,7 @@ class EmbeddedBroker:
             retry=retry_if_exception_type(BrokerError),
         )
         def probe() -> None:
-            if not _pid_alive(pid):
+            if not pid_alive(pid):
                 raise RuntimeError(f"broker exited during start; see {self.log_file}")
             if not metadata_ok(bootstrap, timeout_s=1.0):
                 raise BrokerError("not ready")
@@ -165,17 +165,17 @@ class EmbeddedBroker:
     def stop(self, timeout_s: float = 10.0) -> bool:
         """Stop the broker; returns False when none was running."""
         info = self._read_pid()
-        if info is None or not _pid_alive(info[0]):
+        if info is None or not pid_alive(info[0]):
             self.pid_file.unlink(missing_ok=True)
             return False
         pid = info[0]
         os.kill(pid, signal.SIGTERM)
         deadline = time.monotonic() + timeout_s
-        while _pid_alive(pid) and time.monotonic() < deadline:
+        while pid_alive(pid) and time.monotonic() < deadline:
             with contextlib.suppress(ChildProcessError):
                 os.waitpid(pid, os.WNOHANG)
             time.sleep(0.05)
-        if _pid_alive(pid):
+        if pid_alive(pid):
             os.kill(pid, signal.SIGKILL)
         self.pid_file.unlink(missing_ok=True)
         return True
