@@ -7,6 +7,7 @@ import logging
 import typer
 
 from assets.cli import materialize_cmd, scorecard_cmd
+from assets.session_cli import audit_cmd, replay_cmd
 from jobs.cli import jobs_app
 from streams.cli import kafka_cmds
 from streams.cli.alerts_cmds import alerts_app
@@ -28,6 +29,8 @@ app.command("schema")(kafka_cmds.schema_cmd)
 app.command("demo")(demo_cmd)
 app.command("materialize")(materialize_cmd)
 app.command("scorecard")(scorecard_cmd)
+app.command("replay")(replay_cmd)
+app.command("audit")(audit_cmd)
 
 
 def main() -> None:
