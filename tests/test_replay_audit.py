@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import json
-from itertools import pairwise
 from datetime import UTC, datetime
+from itertools import pairwise
 from pathlib import Path
 
 import pytest
@@ -54,7 +54,7 @@ def test_replay_json_timeline(lake_run: tuple[list[dict], str]) -> None:
     assert [e["event_id"] for e in events] == [e["event_id"] for e in expected]
     assert events[0]["event_type"] == "run_started" and events[-1]["event_type"] == "run_finished"
     assert events[0]["t_ms"] == 0 and all(
-        b["t_ms"] >= a["t_ms"] for a, b in zip(events, events[1:])
+        b["t_ms"] >= a["t_ms"] for a, b in pairwise(events)
     )
     total = sum(e.get("cost_usd", 0.0) for e in expected)
     assert events[-1]["cumulative_cost_usd"] == pytest.approx(total)
