@@ -53,9 +53,7 @@ def test_replay_json_timeline(lake_run: tuple[list[dict], str]) -> None:
     events = data["events"]
     assert [e["event_id"] for e in events] == [e["event_id"] for e in expected]
     assert events[0]["event_type"] == "run_started" and events[-1]["event_type"] == "run_finished"
-    assert events[0]["t_ms"] == 0 and all(
-        b["t_ms"] >= a["t_ms"] for a, b in pairwise(events)
-    )
+    assert events[0]["t_ms"] == 0 and all(b["t_ms"] >= a["t_ms"] for a, b in pairwise(events))
     total = sum(e.get("cost_usd", 0.0) for e in expected)
     assert events[-1]["cumulative_cost_usd"] == pytest.approx(total)
     assert data["ceiling_usd"] in (2.0, 0.5, 1.0)  # refund_approval: its budget or workflow ceiling
