@@ -17,7 +17,7 @@ from kafka import KafkaAdminClient
 
 from jobs.checkpoints import restore_points
 from jobs.config import JobConfig
-from streams.broker import pid_alive
+from streams.broker import pid_alive, terminate
 from streams.offsets import true_end_offsets
 from streams.settings import Settings
 
@@ -136,14 +136,7 @@ class LocalJob:
         if pid is None:
             self.pid_file.unlink(missing_ok=True)
             return False
-        os.kill(pid, signal.SIGTERM)
-        deadline = time.monotonic() + timeout_s
-        while pid_alive(pid) and time.monotonic() < deadline:
-            with contextlib.suppress(ChildProcessError):
-                os.waitpid(pid, os.WNOHANG)
-            time.sleep(0.2)
-        if pid_alive(pid):
-            self.kill()
+        terminate(pid, timeout_s, kill_group=True)
         self.pid_file.unlink(missing_ok=True)
         return True
 

@@ -59,6 +59,22 @@ def port_open(host: str, port: int, timeout_s: float = 0.5) -> bool:
         return False
 
 
+def terminate(pid: int, timeout_s: float, kill_group: bool = False) -> None:
+    """SIGTERM, wait up to ``timeout_s`` (reaping our own children), then SIGKILL."""
+    os.kill(pid, signal.SIGTERM)
+    deadline = time.monotonic() + timeout_s
+    while pid_alive(pid) and time.monotonic() < deadline:
+        with contextlib.suppress(ChildProcessError):
+            os.waitpid(pid, os.WNOHANG)
+        time.sleep(0.05)
+    if pid_alive(pid):
+        with contextlib.suppress(ProcessLookupError):
+            if kill_group:
+                os.killpg(pid, signal.SIGKILL)
+            else:
+                os.kill(pid, signal.SIGKILL)
+
+
 def metadata_ok(bootstrap: str, timeout_s: float = 2.0) -> bool:
     """Readiness: a real Kafka metadata request answers."""
     host, _, port = bootstrap.rpartition(":")
@@ -168,14 +184,6 @@ class EmbeddedBroker:
         if info is None or not pid_alive(info[0]):
             self.pid_file.unlink(missing_ok=True)
             return False
-        pid = info[0]
-        os.kill(pid, signal.SIGTERM)
-        deadline = time.monotonic() + timeout_s
-        while pid_alive(pid) and time.monotonic() < deadline:
-            with contextlib.suppress(ChildProcessError):
-                os.waitpid(pid, os.WNOHANG)
-            time.sleep(0.05)
-        if pid_alive(pid):
-            os.kill(pid, signal.SIGKILL)
+        terminate(info[0], timeout_s)
         self.pid_file.unlink(missing_ok=True)
         return True

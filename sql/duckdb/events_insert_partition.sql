@@ -8,12 +8,6 @@ SELECT
   message, args_hash, cost_usd, input_tokens, output_tokens, latency_ms, duration_ms, attempt,
   budget_usd, max_tool_calls, confidence, quality_score, filename, now()
 FROM events_stage AS s
-WHERE event_id IS NOT NULL AND event_id <> '' AND ts IS NOT NULL AND run_id IS NOT NULL
-  AND run_id <> '' AND trace_id IS NOT NULL AND workflow IS NOT NULL AND workflow <> ''
-  AND customer_id IS NOT NULL AND customer_id <> '' AND segment IS NOT NULL AND segment <> ''
-  AND event_type IN ('run_started', 'model_call', 'tool_call', 'decision', 'retry', 'error',
-                     'escalation', 'human_review', 'run_finished')
-  AND coalesce(cost_usd, 0) >= 0 AND coalesce(latency_ms, 0) >= 0
-  AND coalesce(duration_ms, 0) >= 0
+WHERE is_valid
   AND NOT EXISTS (SELECT 1 FROM events e WHERE e.event_id = s.event_id AND e.dt <> $dt)
 QUALIFY row_number() OVER (PARTITION BY event_id ORDER BY file_rank, ts) = 1

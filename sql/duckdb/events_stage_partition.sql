@@ -3,7 +3,15 @@
 CREATE OR REPLACE TEMP TABLE events_stage AS
 SELECT
   j.*,
-  list_position($files, j.filename) AS file_rank
+  list_position($files, j.filename) AS file_rank,
+  coalesce(
+    j.event_id <> '' AND j.ts IS NOT NULL AND j.run_id <> '' AND j.trace_id IS NOT NULL
+    AND j.workflow <> '' AND j.customer_id <> '' AND j.segment <> ''
+    AND j.event_type IN ('run_started', 'model_call', 'tool_call', 'decision', 'retry', 'error',
+                         'escalation', 'human_review', 'run_finished')
+    AND coalesce(j.cost_usd, 0) >= 0 AND coalesce(j.latency_ms, 0) >= 0
+    AND coalesce(j.duration_ms, 0) >= 0,
+    false) AS is_valid
 FROM read_json(
   $files,
   format = 'newline_delimited',
