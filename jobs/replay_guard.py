@@ -10,7 +10,7 @@ deterministic, so the replayed alert has exactly the id we filter.
 from __future__ import annotations
 
 import re
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 import orjson
 from kafka import KafkaConsumer, TopicPartition
@@ -62,6 +62,4 @@ def replay_filter(ids: set[str]) -> str:
 
 
 def guard_since(restore_point_mtime: float) -> datetime:
-    from datetime import UTC
-
     return datetime.fromtimestamp(restore_point_mtime, UTC) - MARGIN

@@ -9,7 +9,7 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable, Iterator
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from typing import Any
 
 import orjson
@@ -240,7 +240,3 @@ class Gauge:
                 log.exception("sender loop error")
             finally:
                 self._idle.set()
-
-
-def stats_dict(stats: Stats) -> dict[str, int]:
-    return asdict(stats)

@@ -14,7 +14,7 @@ from typing import Any
 
 import orjson
 
-from streams.contract import ContractError, parse_rfc3339, to_wire, validate_event
+from streams.contract import parse_rfc3339, to_wire, validate_event
 
 
 def write_lake(
@@ -35,20 +35,3 @@ def write_lake(
         tmp.write_bytes(b"\n".join(lines) + b"\n")
         tmp.rename(folder / name)  # readers never see a half-written file
     return {d: len(v) for d, v in sorted(by_day.items())}
-
-
-def import_file(path: Path, lake: Path) -> tuple[dict[str, int], list[tuple[int, str]]]:
-    """Validate a JSON-lines file and land its valid events; returns (per day, rejects)."""
-    good: list[dict[str, Any]] = []
-    rejects: list[tuple[int, str]] = []
-    with path.open("rb") as fh:
-        for n, raw in enumerate(fh, 1):
-            if not raw.strip():
-                continue
-            try:
-                good.append(to_wire(validate_event(orjson.loads(raw))))
-            except orjson.JSONDecodeError as exc:
-                rejects.append((n, f"$: invalid JSON: {exc}"))
-            except ContractError as exc:
-                rejects.append((n, str(exc)))
-    return write_lake(good, lake, validate=False), rejects

@@ -10,7 +10,6 @@ import hashlib
 import math
 import random
 import uuid
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -387,10 +386,3 @@ def _provider(model: str) -> str:
 def simulate(cfg: SimConfig, prices: PriceTable) -> list[dict[str, Any]]:
     """All events of a simulation, sorted by ts."""
     return _Sim(cfg, prices).events()
-
-
-def iter_jsonl(events: list[dict[str, Any]]) -> Iterator[bytes]:
-    import orjson
-
-    for e in events:
-        yield orjson.dumps(e) + b"\n"
