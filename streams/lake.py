@@ -1,6 +1,6 @@
 """Write events in the lake layout the Flink job lands (``dt=YYYY-MM-DD/part-*`` JSON lines).
 
-For backfills from files (``agentgauge lake import``), tests and benchmarks; in production the
+For tests and benchmarks (and backfills from files); in production the
 Flink job is the only writer.
 """
 
