@@ -7,6 +7,7 @@ import socket
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -32,16 +33,22 @@ def broker(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EmbeddedBroker]
     b.stop()
 
 
-@pytest.fixture
-def settings(broker: EmbeddedBroker, tmp_path: Path) -> Settings:
-    """Settings on the session broker with topics of this test's own."""
+def isolated_settings(broker: EmbeddedBroker, var_dir: Path, **overrides: Any) -> Settings:
+    """Settings on the session broker with freshly created topics of their own."""
     suffix = uuid.uuid4().hex[:8]
     s = Settings(
         bootstrap_servers=f"127.0.0.1:{broker.port}",
         topic_events=f"agent-events-{suffix}",
         topic_alerts=f"agent-alerts-{suffix}",
         topic_dlq=f"agent-events-dlq-{suffix}",
-        var_dir=tmp_path / "var",
+        var_dir=var_dir,
+        **overrides,
     )
     create_topics(s)
     return s
+
+
+@pytest.fixture
+def settings(broker: EmbeddedBroker, tmp_path: Path) -> Settings:
+    """Settings on the session broker with topics of this test's own."""
+    return isolated_settings(broker, tmp_path / "var")

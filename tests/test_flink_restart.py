@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import time
-import uuid
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -15,7 +14,7 @@ from kafka import KafkaProducer
 
 from jobs.service import LocalJob, job_config
 from streams.settings import Settings
-from streams.topics import create_topics
+from tests.conftest import isolated_settings
 from tests.flink_fixtures import Scenario
 from tests.kafka_util import read_json
 from tests.test_flink_rules import lake_lines
@@ -41,15 +40,8 @@ def _wait_for(s: Settings, run_ids: set[str], timeout: float) -> list[dict[str, 
 
 
 def test_kill_and_restart(broker: Any, tmp_path: Path) -> None:
-    suffix = uuid.uuid4().hex[:8]
-    s = Settings(
-        bootstrap_servers=f"127.0.0.1:{broker.port}",
-        topic_events=f"ev-{suffix}",
-        topic_alerts=f"al-{suffix}",
-        topic_dlq=f"dlq-{suffix}",
-        var_dir=tmp_path / "var",
-    )
-    create_topics(s)
+    s = isolated_settings(broker, tmp_path / "var")
+    suffix = s.topic_events.rsplit("-", 1)[1]
     sc = Scenario()
     first: list[dict[str, Any]] = []
     second: list[dict[str, Any]] = []

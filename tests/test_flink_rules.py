@@ -16,6 +16,7 @@ from jobs.config import Ceilings, JobConfig
 from jobs.runner import run_bounded
 from jobs.service import job_config
 from streams.settings import Settings
+from tests.conftest import isolated_settings
 from tests.flink_fixtures import Scenario, rules_scenario
 from tests.kafka_util import read_json
 
@@ -45,20 +46,9 @@ def lake_lines(lake: Path) -> list[dict[str, Any]]:
 
 @pytest.fixture(scope="module")
 def ran(broker: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
-    import uuid
-
     tmp = tmp_path_factory.mktemp("flinkjob")
-    suffix = uuid.uuid4().hex[:8]
-    settings = Settings(
-        bootstrap_servers=f"127.0.0.1:{broker.port}",
-        topic_events=f"ev-{suffix}",
-        topic_alerts=f"al-{suffix}",
-        topic_dlq=f"dlq-{suffix}",
-        var_dir=tmp / "var",
-    )
-    from streams.topics import create_topics
-
-    create_topics(settings)
+    settings = isolated_settings(broker, tmp / "var")
+    suffix = settings.topic_events.rsplit("-", 1)[1]
     scenario = rules_scenario()
     produce(settings, scenario.payloads())
     config = job_config(settings, group_id=f"g-{suffix}", checkpoint_interval_s=1.0, parallelism=2)

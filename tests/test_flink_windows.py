@@ -14,9 +14,8 @@ from jobs.runner import run_bounded
 from jobs.service import job_config
 from streams.client import Gauge
 from streams.pricing import PriceTable
-from streams.settings import Settings
 from streams.simulate import INCIDENTS, SimConfig, incident_windows, simulate
-from streams.topics import create_topics
+from tests.conftest import isolated_settings
 from tests.kafka_util import read_json
 
 pytestmark = pytest.mark.flink
@@ -27,17 +26,10 @@ START = datetime(2026, 11, 16, tzinfo=UTC)
 def _run(
     broker: Any, tmp: Path, incidents: tuple[str, ...]
 ) -> tuple[list[dict[str, Any]], SimConfig]:
-    suffix = uuid.uuid4().hex[:8]
-    s = Settings(
-        bootstrap_servers=f"127.0.0.1:{broker.port}",
-        topic_events=f"ev-{suffix}",
-        topic_alerts=f"al-{suffix}",
-        topic_dlq=f"dlq-{suffix}",
-        var_dir=tmp / suffix,
-        transport="confluent",
-        emit_block_ms=60_000.0,
+    s = isolated_settings(
+        broker, tmp / uuid.uuid4().hex[:8], transport="confluent", emit_block_ms=60_000.0
     )
-    create_topics(s)
+    suffix = s.topic_events.rsplit("-", 1)[1]
     cfg = SimConfig(runs=3000, seed=11, start=START, days=0.25, incidents=incidents)
     with Gauge(s) as gauge:
         for e in simulate(cfg, PriceTable.load(s.prices_file)):
