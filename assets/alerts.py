@@ -2,13 +2,27 @@
 
 import tempfile
 from pathlib import Path
+from typing import Any
 
 import dagster as dg
+import duckdb
 import orjson
 
 from assets import sql as q
 from assets.resources import AlertsSource, Warehouse
 from assets.scorecards import _weekly_table
+
+
+def store_alerts(conn: duckdb.DuckDBPyConnection, records: list[dict[str, Any]]) -> int:
+    """Upsert alert records by alert_id (with the lifecycle table they join); returns the total."""
+    q.run(conn, "alerts_create")
+    q.run(conn, "alert_actions_create")
+    if records:
+        with tempfile.TemporaryDirectory() as tmp:
+            path = Path(tmp) / "alerts.jsonl"
+            path.write_bytes(b"\n".join(orjson.dumps(r) for r in records) + b"\n")
+            q.run(conn, "alerts_upsert", file=str(path))
+    return int(conn.execute("SELECT count(*) FROM alerts").fetchone()[0])  # type: ignore[index]
 
 
 @dg.asset(group_name="warehouse", description="Every alert on agent-alerts, keyed by alert_id.")
@@ -20,16 +34,13 @@ def alerts(
     except Exception as exc:  # the broker may be down: keep what the warehouse has
         context.log.warning(f"alerts source unavailable ({exc}); keeping the stored alerts")
         records = []
-    with warehouse.connect() as conn, tempfile.TemporaryDirectory() as tmp:
-        q.run(conn, "alerts_create")
-        if records:
-            path = Path(tmp) / "alerts.jsonl"
-            path.write_bytes(b"\n".join(orjson.dumps(r) for r in records) + b"\n")
-            q.run(conn, "alerts_upsert", file=str(path))
-        total = conn.execute("SELECT count(*) FROM alerts").fetchone()[0]  # type: ignore[index]
-    return dg.MaterializeResult(metadata={"read": len(records), "alerts": int(total)})
+    with warehouse.connect() as conn:
+        total = store_alerts(conn, records)
+    return dg.MaterializeResult(metadata={"read": len(records), "alerts": total})
 
 
 alerts_weekly = _weekly_table(
-    "alerts_weekly", ["alerts", "runs"], "Alerts per week, workflow and rule; per 1,000 runs."
+    "alerts_weekly",
+    ["alerts", "runs"],
+    "Alerts per week, workflow and rule; per 1,000 runs; time to acknowledge and resolve.",
 )

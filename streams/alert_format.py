@@ -10,7 +10,7 @@ _SEVERITY = {"critical": "bold red", "warning": "yellow"}
 _USD_RULES = {"run_cost_ceiling", "customer_spend_ceiling", "cost_rate_spike"}
 
 
-def _value(rule: str, value: Any) -> str:
+def format_value(rule: str, value: Any) -> str:
     if not isinstance(value, int | float):
         return "-"
     if rule in _USD_RULES:
@@ -20,6 +20,14 @@ def _value(rule: str, value: Any) -> str:
     if rule == "latency_p95_spike":
         return f"{value:,.0f} ms"
     return f"{value:,.0f}"
+
+
+def observed_vs_threshold(alert: dict[str, Any]) -> str:
+    """``$2.29 > $2.00``: the value that crossed, against what it crossed."""
+    rule = str(alert.get("rule", "?"))
+    op = ">=" if rule in ("loop_detected", "retry_storm") else ">"
+    observed, threshold = alert.get("observed"), alert.get("threshold")
+    return f"{format_value(rule, observed)} {op} {format_value(rule, threshold)}"
 
 
 def alert_line(alert: dict[str, Any]) -> Text:
@@ -34,9 +42,7 @@ def alert_line(alert: dict[str, Any]) -> Text:
     text.append(f"{severity.upper():8}", style=_SEVERITY.get(severity, ""))
     text.append(f" {rule:23}", style="bold")
     text.append(f" {where}  {scope}  ")
-    op = ">=" if rule in ("loop_detected", "retry_storm") else ">"
-    observed, threshold = alert.get("observed"), alert.get("threshold")
-    text.append(f"{_value(rule, observed)} {op} {_value(rule, threshold)}")
+    text.append(observed_vs_threshold(alert))
     if alert.get("trace_id"):
         text.append(f"  trace {alert['trace_id']}", style="dim")
     text.append(f"  {alert.get('runbook', '')}", style="cyan")

@@ -50,6 +50,8 @@ class Settings(BaseSettings):
     lake_path: Path = Path("var/lake/events")
     redaction_file: Path = CONFIG_DIR / "redaction.yaml"
     prices_file: Path = CONFIG_DIR / "prices.yaml"
+    alerting_file: Path = CONFIG_DIR.parents[1] / "config" / "alerting.yaml"
+    router_group: str = "agentgauge-alert-router"
 
     @classmethod
     def settings_customise_sources(

@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 from itertools import pairwise
 from pathlib import Path
 
+import duckdb
 import pytest
 from typer.testing import CliRunner
 
@@ -84,3 +85,33 @@ def test_audit_record(lake_run: tuple[list[dict], str]) -> None:
 def test_unknown_id_is_a_clear_error(lake_run: tuple[list[dict], str]) -> None:
     out = CliRunner().invoke(app, ["replay", "no-such-run"])
     assert out.exit_code == 1 and "no events with run_id or trace_id 'no-such-run'" in out.output
+
+
+def test_lake_export(lake_run: tuple[list[dict], str], tmp_path: Path) -> None:
+    """The export holds each landed event once, with its fields as landed."""
+    expected, run_id = lake_run
+    cli = CliRunner()
+    for name in ("events.parquet", "events.csv"):
+        out = tmp_path / "export" / name
+        res = cli.invoke(
+            app,
+            ["lake", "export", "--since", "2026-11-16", "--until", "2026-11-17", "--out", str(out)],
+        )
+        assert res.exit_code == 0, res.output
+        reader = "read_parquet" if name.endswith("parquet") else "read_csv"
+        with duckdb.connect() as conn:
+            total, unique = conn.execute(
+                f"SELECT count(*), count(DISTINCT event_id) FROM {reader}(?)", [str(out)]
+            ).fetchone()
+            run = conn.execute(
+                f"SELECT event_id FROM {reader}(?) WHERE run_id = ? ORDER BY ts, event_id",
+                [str(out), run_id],
+            ).fetchall()
+        assert total == unique and "events from" in res.output and f"{total} events" in res.output
+        assert sorted(r[0] for r in run) == sorted(e["event_id"] for e in expected)
+    nothing = cli.invoke(
+        app, ["lake", "export", "--since", "2025-01-01", "--until", "2025-01-02", "--out", str(out)]
+    )
+    assert nothing.exit_code == 1 and "no committed lake files" in nothing.output
+    bad = cli.invoke(app, ["lake", "export", "--since", "16/11", "--until", "x", "--out", str(out)])
+    assert bad.exit_code == 1 and "--since '16/11': expected a date" in bad.output

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -10,6 +12,7 @@ import duckdb
 import orjson
 import pytest
 
+from assets.alert_actions import record_action
 from assets.materialize import WEEKLY_KEYS
 from assets.resources import AlertsSource, Lake, Warehouse
 from dagster_project.definitions import ALL_ASSETS
@@ -29,13 +32,20 @@ def _resources(tmp: Path) -> dict[str, Any]:
     }
 
 
-def _materialize_all(res: dict[str, Any], days: tuple[str, str], weeks: tuple[str, str]) -> None:
+def _materialize_all(
+    res: dict[str, Any],
+    days: tuple[str, str],
+    weeks: tuple[str, str],
+    before_weekly: Callable[[], None] | None = None,
+) -> None:
     steps: list[tuple[list[str], tuple[str, str] | None]] = [
         (["raw_events"], days),
         (["runs", "alerts"], None),
         (WEEKLY, weeks),
     ]
     for selection, span in steps:
+        if selection is WEEKLY and before_weekly is not None:
+            before_weekly()
         tags: dict[str, str] = {}
         if span is not None:
             tags = {
@@ -62,7 +72,14 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     write_lake(first, tmp / "lake")
     write_lake(dup, tmp / "lake")
     res = _resources(tmp)
-    _materialize_all(res, ("2026-11-09", "2026-11-16"), ("2026-11-09", "2026-11-16"))
+
+    def on_call() -> None:  # detected 09:00:11: acked 12 min later, resolved after 30 min
+        for action, minute in (("ack", 12), ("resolve", 30)):
+            at = datetime(2026, 11, 10, 9, minute, 11, tzinfo=UTC)
+            record_action(tmp / "wh.duckdb", "a" * 8, action, "dana", at, None, list)
+
+    weeks = ("2026-11-09", "2026-11-16")
+    _materialize_all(res, ("2026-11-09", "2026-11-16"), weeks, before_weekly=on_call)
     return {"tmp": tmp, "db": tmp / "wh.duckdb", "res": res}
 
 
@@ -142,6 +159,8 @@ def test_drift_gate_failures_alerts(built: dict[str, Any]) -> None:
     (a,) = _rows(db, "SELECT * FROM alerts_weekly")
     assert a["rule"] == "run_cost_ceiling" and a["alerts"] == 1 and a["runs"] == 5
     assert a["incidents_per_1000_runs"] == pytest.approx(200.0)
+    assert a["acknowledged"] == 1 and a["median_minutes_to_ack"] == pytest.approx(12.0)
+    assert a["resolved"] == 1 and a["median_minutes_to_resolve"] == pytest.approx(30.0)
 
 
 def test_rematerializing_is_idempotent(built: dict[str, Any]) -> None:

@@ -1,14 +1,32 @@
-"""CLI: ``agentgauge alerts tail``: alerts from the topic, readable and coloured."""
+"""CLI: ``agentgauge alerts tail|route|status|ack|resolve``."""
 
 from __future__ import annotations
 
-from typing import Annotated
+import contextlib
+import dataclasses
+import getpass
+import json
+import os
+import signal
+import threading
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Annotated, Any
 
 import orjson
 import typer
 from kafka import KafkaConsumer, TopicPartition
+from rich.table import Table
 
+from assets.alert_actions import Action, AlertActionError, record_action
+from assets.cli import Format
+from assets.resources import AlertsSource
 from streams.alert_format import alert_line
+from streams.alerting.config import AlertingConfigError, load_alerting
+from streams.alerting.ledger import Outcome
+from streams.alerting.receiver import LocalReceiver, Received
+from streams.alerting.router import Router
+from streams.alerting.status import RouterStatus, router_status
 from streams.cli.common import console, err_console, settings
 
 alerts_app = typer.Typer(help="Alerts on agent-alerts.")
@@ -64,3 +82,190 @@ def tail(
         consumer.close()
     if not follow:
         console.print(f"[dim]{shown} alert(s)[/]")
+
+
+_OUTCOME_STYLE = {"delivered": "green", "parked": "bold red", "suppressed": "yellow"}
+
+
+def _print_outcome(o: Outcome, alert: dict[str, Any]) -> None:
+    extra = f"{o.send_ms:.0f} ms" if o.send_ms is not None else ""
+    if o.attempts > 1:
+        extra += f", attempt {o.attempts}"
+    if o.reason:
+        extra += f" ({o.reason})"
+    console.print(
+        f"[{_OUTCOME_STYLE[o.outcome]}]{o.outcome:10}[/] {o.destination:18} "
+        f"{alert.get('rule', '?'):23} {o.alert_id}  {extra}"
+    )
+
+
+@alerts_app.command("route")
+def route(
+    config: Annotated[
+        Path | None, typer.Option(help="alerting.yaml (default: config/alerting.yaml)")
+    ] = None,
+    quiet: Annotated[bool, typer.Option(help="Do not print each outcome")] = False,
+) -> None:
+    """Deliver alerts from agent-alerts to Slack, PagerDuty and webhooks until stopped."""
+    s = settings()
+    try:
+        cfg = load_alerting(config or s.alerting_file)
+    except AlertingConfigError as exc:
+        err_console.print(f"[red]{exc}[/]")
+        raise typer.Exit(2) from None
+    router = Router(s, cfg, on_outcome=None if quiet else _print_outcome)
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_: router.stop.set())
+    console.print(
+        f"routing {s.topic_alerts} -> {', '.join(cfg.destinations)} "
+        f"(group {router.group_id}, ledger {router.ledger.path})"
+    )
+    try:
+        router.run()
+    except LookupError as exc:
+        err_console.print(f"[red]{exc}[/]")
+        raise typer.Exit(1) from None
+    console.print("router stopped; offsets committed up to the last finished alert")
+
+
+def _ms(v: float | None) -> str:
+    return "-" if v is None else f"{v:,.0f}"
+
+
+def status_table(st: RouterStatus) -> Table:
+    table = Table(title="deliveries per destination")
+    for col in ("destination", "delivered", "parked", "suppressed", "retries", "failed attempts"):
+        table.add_column(col, justify="left" if col == "destination" else "right")
+    table.add_column("latency p50 / p99 ms", justify="right")
+    table.add_column("HTTP p50 ms", justify="right")
+    table.add_column("last delivered")
+    for d in st.destinations:
+        suppressed = ", ".join(f"{n} {r}" for r, n in sorted(d.suppressed.items())) or "0"
+        table.add_row(
+            d.name,
+            str(d.delivered),
+            f"[red]{d.parked}[/]" if d.parked else "0",
+            suppressed,
+            str(d.retries),
+            str(d.failed_attempts),
+            f"{_ms(d.latency_p50_ms)} / {_ms(d.latency_p99_ms)}",
+            _ms(d.send_p50_ms),
+            (d.last_delivered_at or "-")[:19],
+        )
+    return table
+
+
+@alerts_app.command("status")
+def status(
+    fmt: Annotated[Format, typer.Option("--format", help="table or json")] = Format.table,
+) -> None:
+    """The router: running or not, its lag, and per destination deliveries, failures,
+    retries and latency."""
+    s = settings()
+    st = router_status(s, s.router_group)
+    if fmt is not Format.table:
+        console.print_json(json.dumps(dataclasses.asdict(st)))
+        return
+    state = "[green]running[/]" if st.running else "[yellow]not running[/]"
+    lag = "unknown (broker unreachable)" if st.lag is None else str(st.lag)
+    console.print(
+        f"router {state} (pid {st.pid or '-'}, last poll {st.last_poll_at or 'never'}); "
+        f"lag {lag}; read {st.consumed} since start, {st.duplicates_skipped} duplicates skipped"
+    )
+    console.print(status_table(st))
+    note = f"parked alerts: {st.parked_lines} in {st.parked_file}"
+    console.print(f"[red]{note}[/]" if st.parked_lines else note)
+
+
+_DONE = {"ack": "acknowledged", "resolve": "resolved"}
+
+
+def _act(action: Action, alert_id: str, by: str | None, note: str | None) -> None:
+    s = settings()
+    actor = by or getpass.getuser()
+    source = AlertsSource(bootstrap_servers=s.bootstrap_servers, topic=s.topic_alerts)
+
+    def read_topic() -> list[dict[str, Any]]:
+        try:
+            return source.read()
+        except ConnectionError:
+            return []
+
+    try:
+        res = record_action(
+            s.duckdb_path, alert_id, action, actor, datetime.now(UTC), note, read_topic
+        )
+    except AlertActionError as exc:
+        err_console.print(f"[red]{exc}[/]")
+        raise typer.Exit(1) from None
+    a = res.alert
+    what = f"{a['rule']} ({a['severity']}) on {a['workflow']} {a.get('run_id') or ''}".rstrip()
+    if not res.recorded and res.previous:
+        p = res.previous
+        when = p["at"].astimezone(UTC).strftime("%Y-%m-%d %H:%M:%SZ")
+        console.print(
+            f"{a['alert_id']} was already {_DONE[p['action']]} by {p['actor']} at {when};"
+            " nothing recorded",
+            soft_wrap=True,
+        )
+        return
+    after = res.at - a["detected_at"]
+    console.print(
+        f"{a['alert_id']} {what}: {_DONE[action]} by {actor} "
+        f"{after.total_seconds() / 60:,.1f} min after detection",
+        soft_wrap=True,
+    )
+
+
+@alerts_app.command("ack")
+def ack(
+    alert_id: Annotated[str, typer.Argument(help="alert_id, or at least its first 6 characters")],
+    by: Annotated[str | None, typer.Option(help="Who (default: your login)")] = None,
+    note: Annotated[str | None, typer.Option(help="A note for the record")] = None,
+) -> None:
+    """Acknowledge an alert: who and when, in the warehouse (alerts_weekly: time to ack)."""
+    _act("ack", alert_id, by, note)
+
+
+@alerts_app.command("resolve")
+def resolve(
+    alert_id: Annotated[str, typer.Argument(help="alert_id, or at least its first 6 characters")],
+    by: Annotated[str | None, typer.Option(help="Who (default: your login)")] = None,
+    note: Annotated[str | None, typer.Option(help="What fixed it")] = None,
+) -> None:
+    """Resolve an alert: who and when, in the warehouse."""
+    _act("resolve", alert_id, by, note)
+
+
+@alerts_app.command("receive")
+def receive(
+    port: Annotated[int, typer.Option(min=1, max=65535)] = 8787,
+    secret_env: Annotated[
+        str | None, typer.Option(help="Variable holding the webhook secret: verify signatures")
+    ] = None,
+) -> None:
+    """A local webhook receiver that prints what the router sends: try alerting.yaml safely."""
+    secret = None
+    if secret_env:
+        secret = os.environ.get(secret_env)
+        if not secret:
+            err_console.print(f"[red]environment variable {secret_env} is not set[/]")
+            raise typer.Exit(2)
+
+    def show(r: Received) -> None:
+        signed = {True: "[green]signature ok[/]", None: "[dim]unsigned[/]"}[r.verified]
+        alert = r.body if "alert_id" in r.body else r.body.get("payload", {}).get("custom_details")
+        line = alert_line(alert) if isinstance(alert, dict) else r.body.get("text", "")
+        console.print(f"{r.path} {signed} ", line)
+
+    try:
+        receiver = LocalReceiver(port=port, secret=secret, on_receive=show)
+    except OSError as exc:
+        err_console.print(f"[red]cannot listen on 127.0.0.1:{port}: {exc.strerror}[/]")
+        raise typer.Exit(1) from None
+    with receiver:
+        console.print(f"listening on {receiver.url} (Ctrl-C to stop)")
+        stop = threading.Event()
+        signal.signal(signal.SIGTERM, lambda *_: stop.set())
+        with contextlib.suppress(KeyboardInterrupt):
+            stop.wait()

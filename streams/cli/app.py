@@ -7,6 +7,7 @@ import logging
 import typer
 
 from assets.cli import materialize_cmd, scorecard_cmd
+from assets.lake_export import export_cmd
 from assets.session_cli import audit_cmd, replay_cmd
 from jobs.cli import jobs_app
 from streams.cli import kafka_cmds
@@ -23,6 +24,9 @@ app.add_typer(kafka_cmds.broker_app, name="broker")
 app.add_typer(kafka_cmds.topics_app, name="topics")
 app.add_typer(jobs_app, name="jobs")
 app.add_typer(alerts_app, name="alerts")
+lake_app = typer.Typer(help="The event lake (append-only JSON lines, partitioned by day).")
+lake_app.command("export")(export_cmd)
+app.add_typer(lake_app, name="lake")
 app.command("emit")(kafka_cmds.emit_cmd)
 app.command("simulate")(kafka_cmds.simulate_cmd)
 app.command("schema")(kafka_cmds.schema_cmd)

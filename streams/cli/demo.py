@@ -3,8 +3,13 @@
 from __future__ import annotations
 
 import contextlib
+import secrets
+import shutil
+import threading
 import time
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Annotated, Any
 
 import orjson
@@ -15,7 +20,12 @@ from rich.rule import Rule
 from assets.cli import Format
 from jobs.service import LocalJob, job_config
 from streams.alert_format import alert_line
+from streams.alerting.config import load_alerting
+from streams.alerting.receiver import LocalReceiver
+from streams.alerting.router import Router
+from streams.alerting.status import router_status
 from streams.broker import EmbeddedBroker
+from streams.cli.alerts_cmds import status_table
 from streams.cli.common import console, count_progress, settings
 from streams.client import Gauge
 from streams.pricing import PriceTable
@@ -85,6 +95,72 @@ def _tail_alerts(s: Settings, job: LocalJob, quiet_s: float, timeout_s: float) -
     return seen
 
 
+_DEMO_ALERTING = """\
+# Written by `agentgauge demo`: every alert to a local signed webhook, critical ones also in
+# Slack's format, both served by the demo's local receiver.
+version: 1
+runbook_base_url: file://{root}/
+destinations:
+  local-webhook: {{type: webhook, url: "{url}/alerts", secret_env: DEMO_WEBHOOK_SECRET}}
+  local-slack: {{type: slack, url: "{url}/slack"}}
+routes:
+  - to: [local-webhook]
+  - match: {{severity: [critical]}}
+    to: [local-slack]
+"""
+
+
+@contextlib.contextmanager
+def _on_call(s: Settings) -> Iterator[tuple[LocalReceiver, Router]]:
+    """A local webhook receiver (checks the HMAC signature) and the alert router feeding it."""
+    secret = secrets.token_hex(16)
+    with LocalReceiver(secret=secret) as receiver:
+        path = s.var_dir / "demo" / "alerting.yaml"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        root = Path(__file__).resolve().parents[2]
+        path.write_text(_DEMO_ALERTING.format(url=receiver.url, root=root))
+        cfg = load_alerting(path, env={"DEMO_WEBHOOK_SECRET": secret})
+        alerts_dir = s.var_dir / "demo" / "alerts"  # the demo's own ledger, fresh every time
+        shutil.rmtree(alerts_dir, ignore_errors=True)
+        router = Router(
+            s, cfg, group_id=f"agentgauge-demo-{secrets.token_hex(4)}", alerts_dir=alerts_dir
+        )
+        thread = threading.Thread(target=router.run, name="alert-router", daemon=True)
+        thread.start()
+        console.print(f"alert router -> local webhook receiver at {receiver.url} ({path})")
+        try:
+            yield receiver, router
+        finally:
+            router.stop.set()
+            thread.join(timeout=60)
+
+
+def _show_delivery(receiver: LocalReceiver, router: Router) -> str | None:
+    """What on-call received; returns the run of the first cost-breaker alert."""
+    deadline = time.monotonic() + 30
+    while router.tracker.in_flight() and time.monotonic() < deadline:
+        time.sleep(0.2)
+    hooks = [r for r in receiver.received if r.path == "/alerts"]
+    slack = [r for r in receiver.received if r.path == "/slack"]
+    verified = sum(1 for r in hooks if r.verified)
+    console.print(
+        f"local receiver: {len(hooks)} signed webhooks ({verified} with a valid HMAC-SHA256 "
+        f"signature), {len(slack)} Slack messages for critical alerts"
+    )
+    st = router_status(router.settings, router.group_id, router.ledger.path.parent)
+    console.print(status_table(st))
+    breach = next((r for r in hooks if r.body.get("rule") == "run_cost_ceiling"), None)
+    if breach is None:
+        return None
+    console.print("the first cost-breaker alert, as the on-call webhook received it:")
+    console.print_json(orjson.dumps(breach.body).decode())
+    alert_id = str(breach.body["alert_id"])
+    msg = next((r for r in slack if alert_id in orjson.dumps(r.body).decode()), None)
+    if msg is not None:
+        console.print(f"and in Slack: [bold]{msg.body['text']}[/]")
+    return str(breach.body["run_id"])
+
+
 def demo_cmd(
     runs: Annotated[int, typer.Option(min=10, help="Runs of two-week history")] = 2000,
     keep: Annotated[bool, typer.Option(help="Leave the broker and the job running")] = False,
@@ -105,29 +181,38 @@ def demo_cmd(
             with console.status("starting the job..."):
                 job.start(job_config(s, checkpoint_interval_s=5.0))
         console.print("job running: validation, de-duplication, ceilings, anomaly rules, lake")
-        console.print(Rule("4. simulated traffic with injected incidents -> agent-events"))
-        _emit(s, _traffic(s, runs, seed=7))
-        console.print(Rule("5. alerts on agent-alerts, as they arrive"))
-        n = _tail_alerts(s, job, quiet_s=15, timeout_s=240)
-        console.print(f"{n} alerts")
-        console.print(Rule("6. job status"))
+        with _on_call(s) as (receiver, router):
+            console.print(Rule("4. simulated traffic with injected incidents -> agent-events"))
+            _emit(s, _traffic(s, runs, seed=7))
+            console.print(Rule("5. alerts on agent-alerts, as they arrive"))
+            n = _tail_alerts(s, job, quiet_s=15, timeout_s=240)
+            console.print(f"{n} alerts")
+            console.print(Rule("6. delivered to on-call (alert router -> local webhook)"))
+            breached_run = _show_delivery(receiver, router)
+        console.print(Rule("7. job status"))
         from jobs.cli import status
 
         with contextlib.suppress(typer.Exit):
             status()
-        console.print(Rule("7. stop the job with a savepoint (commits the lake's last files)"))
+        console.print(Rule("8. stop the job with a savepoint (commits the lake's last files)"))
         with console.status("stopping the job..."):
             job.stop()
-        console.print(Rule("8. Dagster: lake -> DuckDB -> weekly scorecards, checked by GX"))
+        console.print(Rule("9. Dagster: lake -> DuckDB -> weekly scorecards, checked by GX"))
         from assets.cli import materialize_cmd, scorecard_cmd
+        from assets.session_cli import replay_cmd
 
         materialize_cmd(week=None, all_weeks=True)
-        console.print(Rule("9. the weekly scorecard leadership reads"))
+        console.print(Rule("10. the weekly scorecard leadership reads"))
         scorecard_cmd(week=None, workflow=None, segment=None, fmt=Format.table)
         console.print(
             f"query it yourself: duckdb -readonly {s.duckdb_path} "
             '"SELECT * FROM scorecard ORDER BY week_start DESC"'
         )
+        if breached_run:
+            console.print(
+                Rule(f"11. on-call replays the breached run: agentgauge replay {breached_run}")
+            )
+            replay_cmd(breached_run, fmt=Format.table)
     finally:
         if not keep:
             with console.status("stopping the job (savepoint) and the broker..."):

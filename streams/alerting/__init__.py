@@ -1,0 +1,1 @@
+"""Alert delivery: ``agent-alerts`` -> Slack, PagerDuty and signed webhooks (``alerts route``)."""
