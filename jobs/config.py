@@ -111,5 +111,8 @@ class JobConfig(BaseModel):
     restore_from: Path | None = None
     replay_filter: str = "TRUE"  # rendered by jobs/replay_guard.py, never from user input
     python_executable: str | None = None
+    # The jar of the job's JVM functions (jvm/src). None: the image's prebuilt jar, else built
+    # here with javac (jobs/udf.py).
+    udf_jar: Path | None = None
     ceilings: Ceilings = Field(default_factory=Ceilings.load)
     redaction_file: Path = PROJECT_ROOT / "streams" / "config" / "redaction.yaml"

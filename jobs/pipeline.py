@@ -9,14 +9,8 @@ from __future__ import annotations
 from pyflink.table import StatementSet, TableEnvironment
 
 from jobs.config import JobConfig
-from jobs.sql_render import (
-    redaction_expr,
-    render,
-    rule_params,
-    statements,
-    ts_expr,
-    with_options,
-)
+from jobs.sql_render import render, rule_params, statements, with_options
+from jobs.udf import REDACTION_PARAMETER, redaction_spec, udf_jar
 from streams.redaction import RedactionConfig
 
 
@@ -81,13 +75,11 @@ def lake_options(config: JobConfig) -> dict[str, str]:
 
 def render_all(config: JobConfig) -> list[tuple[str, str]]:
     params = {
-        "ts_expr": ts_expr(),
         "watermark_delay_s": str(int(config.watermark_delay_s)),
         "source_options": with_options(source_options(config)),
         "dlq_options": with_options(kafka_sink_options(config, config.topic_dlq, None)),
         "alerts_options": with_options(kafka_sink_options(config, config.topic_alerts, "alert_id")),
         "lake_options": with_options(lake_options(config)),
-        "redacted_payload": redaction_expr(RedactionConfig.load(config.redaction_file)),
         "replay_filter": config.replay_filter,
         **rule_params(config.ceilings),
     }
@@ -116,6 +108,11 @@ def configure(t_env: TableEnvironment, config: JobConfig) -> None:
     # and the 100 ms default adds up to half a second of alert latency.
     c.set("execution.buffer-timeout.interval", "10 ms")
     c.set("pipeline.name", "agentgauge-job")
+    # The JVM functions (jvm/src): the jar is shipped with the job; the redaction rules reach
+    # ParseEvent as a job parameter (base64, so the map syntax's ',' and ':' cannot break it).
+    c.set("pipeline.jars", (config.udf_jar or udf_jar()).resolve().as_uri())
+    spec = redaction_spec(RedactionConfig.load(config.redaction_file))
+    c.set("pipeline.global-job-parameters", f"{REDACTION_PARAMETER}:{spec}")
     if config.restore_from is not None:
         c.set("execution.state-recovery.path", config.restore_from.resolve().as_uri())
     if config.python_executable:

@@ -123,11 +123,20 @@ def rules_scenario() -> Scenario:
         "error",
         category="other",
         message="mail jane.doe@example.com now",
-        attributes={"api_key": "plain-secret-123", "note": "card 4111 1111 1111 1111"},
+        attributes={
+            "api_key": "plain-secret-123",
+            "X-Api-Key": "hdr-secret-456",  # '-' counts as '_', any case
+            "note": "card 4111 1111 1111 1111",
+        },
     )
     # Bad records, one per class, each with the reason the DLQ must carry.
     good = dict(s.events[1])
-    s.secrets = ["jane.doe@example.com", "plain-secret-123", "4111 1111 1111 1111"]
+    s.secrets = [
+        "jane.doe@example.com",
+        "plain-secret-123",
+        "hdr-secret-456",
+        "4111 1111 1111 1111",
+    ]
     s.raw_bad = [
         ('{"event_id": "bad-1", "schema_version": "1.0", "event_ty', "$: invalid JSON"),
         (

@@ -140,6 +140,7 @@ def test_server_side_redaction_before_landing(ran: dict[str, Any]) -> None:
         assert secret not in text
     assert line["message"] == "mail [REDACTED:email] now"
     assert line["attributes"]["api_key"] == "[REDACTED:key]"
+    assert line["attributes"]["X-Api-Key"] == "[REDACTED:key]"
     assert line["attributes"]["note"] == "card [REDACTED:card_number]"
 
 

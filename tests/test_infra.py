@@ -28,7 +28,11 @@ def test_flinkdeployment_manifest() -> None:
     assert script.startswith("/opt/agentgauge/")
     assert (ROOT / script.removeprefix("/opt/agentgauge/")).is_file()
     assert job["upgradeMode"] == "savepoint"
-    assert "COPY . /opt/agentgauge" in (ROOT / "infra/k8s/Dockerfile").read_text()
+    docker = (ROOT / "infra/k8s/Dockerfile").read_text()
+    assert "COPY . /opt/agentgauge" in docker
+    # The JVM functions are compiled in a JDK stage from the sources the local job builds.
+    assert "COPY jvm/src /src" in docker and (ROOT / "jvm/src").is_dir()
+    assert "/opt/agentgauge/build/agentgauge-flink-udf.jar" in docker
 
 
 def test_flink_run_recipe_and_example_config() -> None:

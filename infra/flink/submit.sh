@@ -4,6 +4,8 @@
 # and the Kafka connector jars in $FLINK_HOME/lib (or pass them with --jarfile):
 #   flink-connector-kafka-4.0.1-2.0.jar, kafka-clients-3.9.1.jar
 # (the same versions the local MiniCluster gets from shigawire-apache-flink-libraries).
+# The job's JVM functions (jvm/src) are compiled on this machine with javac (JDK 17) and shipped
+# with the job; or set "udf_jar" in the job config to a prebuilt jar.
 set -euo pipefail
 REPO=$(cd "$(dirname "$0")/../.." && pwd)
 CONFIG=${1:?usage: submit.sh JOB_CONFIG.json [flink run options...]}

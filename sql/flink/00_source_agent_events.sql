@@ -1,5 +1,5 @@
 -- Source: agent events from Kafka, kept byte-for-byte (format 'raw') so that an invalid record
--- can be dead-lettered whole. Fields are parsed with JSON functions in events_parsed.
+-- can be dead-lettered whole. Fields are parsed by AG_PARSE_EVENT in events_parsed.
 -- event_time is the event's own `ts` (RFC 3339 with offset), or the Kafka record time when `ts`
 -- is unusable, so a bad record can never stall or break the watermark.
 --
@@ -12,7 +12,6 @@ CREATE TABLE agent_events_raw (
   kafka_partition INT METADATA FROM 'partition' VIRTUAL,
   kafka_offset BIGINT METADATA FROM 'offset' VIRTUAL,
   proc_time AS PROCTIME(),
-  ts_parsed AS {{ts_expr}},
-  event_time AS COALESCE({{ts_expr}}, kafka_ts),
+  event_time AS COALESCE(AG_EVENT_TS(payload), kafka_ts),
   WATERMARK FOR event_time AS event_time - INTERVAL '{{watermark_delay_s}}' SECOND
 ) WITH ({{source_options}})

@@ -4,6 +4,6 @@
 INSERT INTO agent_events_dlq
 SELECT
   DATE_FORMAT(CURRENT_TIMESTAMP, 'yyyy-MM-dd''T''HH:mm:ss.SSS''Z'''),
-  'flink', CAST(NULL AS INT), reject_reason, redacted_payload, kafka_partition, kafka_offset
+  'flink', CAST(NULL AS INT), reject_reason, AG_REDACT(payload), kafka_partition, kafka_offset
 FROM events_checked
 WHERE reject_reason IS NOT NULL

@@ -1,0 +1,106 @@
+"""The job's JVM functions (``jvm/src``): built into a jar on demand, and their configuration.
+
+Parsing and redaction run in the JVM, once per event: Flink's JSON_VALUE re-parses the payload
+on every call (about 30 per event) and Python UDFs are far slower still.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import os
+import re
+import shutil
+import subprocess
+import tempfile
+from pathlib import Path
+
+import orjson
+
+from streams.redaction import RedactionConfig
+
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+JAVA_SRC = PROJECT_ROOT / "jvm" / "src"
+BUILD_DIR = PROJECT_ROOT / "build" / "udf"
+# Where images without a JDK put the jar they compiled in a build stage (infra/k8s/Dockerfile).
+PREBUILT_JAR = PROJECT_ROOT / "build" / "agentgauge-flink-udf.jar"
+REDACTION_PARAMETER = "agentgauge.redaction"  # ParseEvent.REDACTION_PARAMETER
+
+
+class UdfBuildError(RuntimeError):
+    """javac is missing or the Java sources do not compile."""
+
+
+def _flink_lib() -> Path:
+    import pyflink
+
+    return Path(pyflink.__file__).parent / "lib"
+
+
+def udf_jar() -> Path:
+    """The jar of ``jvm/src``: the image's prebuilt one, else compiled with javac against
+    PyFlink's jars (once per version of the sources)."""
+    if PREBUILT_JAR.exists():
+        return PREBUILT_JAR
+    sources = sorted(JAVA_SRC.rglob("*.java"))
+    digest = hashlib.sha256()
+    for src in sources:
+        digest.update(src.relative_to(JAVA_SRC).as_posix().encode() + b"\0" + src.read_bytes())
+    jar = BUILD_DIR / f"agentgauge-flink-udf-{digest.hexdigest()[:12]}.jar"
+    if jar.exists():
+        return jar
+    javac, jar_tool = shutil.which("javac"), shutil.which("jar")
+    if not javac or not jar_tool:
+        raise UdfBuildError("javac and jar (JDK 17) are needed to build the job's functions")
+    BUILD_DIR.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=BUILD_DIR) as tmp:
+        classes = Path(tmp) / "classes"
+        cmd = [javac, "--release", "17", "-nowarn", "-cp", f"{_flink_lib()}/*", "-d", str(classes)]
+        done = subprocess.run([*cmd, *map(str, sources)], capture_output=True, text=True)
+        if done.returncode:
+            raise UdfBuildError(f"javac failed:\n{done.stderr}")
+        staged = Path(tmp) / jar.name
+        subprocess.run(
+            [jar_tool, "--create", "--file", str(staged), "-C", str(classes), "."], check=True
+        )
+        os.replace(staged, jar)  # atomic: a concurrent build never sees half a jar
+    return jar
+
+
+def key_regex(config: RedactionConfig) -> str:
+    """The JSON value of any key named (or ending in ``_<name>``) as in the config.
+
+    A bounded lookbehind keeps the key outside the match, so the replacement is the value only.
+    """
+    keys = "|".join(re.escape(k).replace("_", "[_-]") for k in config.keys)
+    return (
+        r"(?i)(?<=(?:" + keys + r')"\s{0,3}:\s{0,3})'
+        r'(?:"(?:[^"\\]|\\.)*"|-?[0-9][0-9.eE+-]*|true|false)'
+    )
+
+
+def redaction_spec(config: RedactionConfig) -> str:
+    """The rules for ``ParseEvent`` (base64 JSON, a job parameter): key values first, then each
+    pattern in order, each with the literals one of which must occur for it to match. Card
+    numbers are redacted without the Luhn check (stricter than the SDK, never looser)."""
+    rules = [
+        {
+            "regex": key_regex(config),
+            "token": '"[REDACTED:key]"',
+            "hints": sorted(
+                {v for k in config.keys for v in (k.lower(), k.lower().replace("_", "-"))}
+            ),
+            "lower": True,
+        }
+    ]
+    for p in config.patterns:
+        ci = p.case_insensitive
+        rules.append(
+            {
+                "regex": p.regex,
+                "token": f"[REDACTED:{p.kind}]",
+                "hints": [h.lower() if ci else h for h in p.prefilter],
+                "lower": ci,
+            }
+        )
+    return base64.b64encode(orjson.dumps({"rules": rules})).decode()

@@ -1,0 +1,32 @@
+"""The job's JVM functions: built once per version of the sources; redaction rules as passed."""
+
+from __future__ import annotations
+
+import base64
+
+import orjson
+
+from jobs.udf import JAVA_SRC, key_regex, redaction_spec, udf_jar
+from streams.redaction import RedactionConfig
+from streams.settings import Settings
+
+
+def test_jar_is_built_once_and_holds_the_functions() -> None:
+    jar = udf_jar()
+    assert jar.is_file() and udf_jar() == jar  # cached by a hash of the sources
+    import zipfile
+
+    names = set(zipfile.ZipFile(jar).namelist())
+    for src in JAVA_SRC.rglob("*.java"):
+        assert src.relative_to(JAVA_SRC).with_suffix(".class").as_posix() in names
+
+
+def test_redaction_spec_carries_every_rule_with_its_prefilter() -> None:
+    config = RedactionConfig.load(Settings().redaction_file)
+    spec = orjson.loads(base64.b64decode(redaction_spec(config)))
+    keys, *patterns = spec["rules"]
+    assert keys["regex"] == key_regex(config) and keys["lower"] is True
+    assert {"api_key", "api-key", "email"} <= set(keys["hints"])
+    assert [p["token"] for p in patterns] == [f"[REDACTED:{p.kind}]" for p in config.patterns]
+    bearer = next(p for p in patterns if p["token"] == "[REDACTED:bearer_token]")
+    assert bearer["lower"] is True and bearer["hints"] == ["bearer"]
