@@ -19,22 +19,8 @@ FROM (
       args_hash, cost_usd, budget_usd, max_tool_calls, latency_ms, payload, event_time,
       proc_time,
       COUNT(*) OVER w - COUNT(DISTINCT event_id) OVER w AS dups
-    FROM (
-      -- Only the columns used downstream, selected before filtering: an OVER aggregate forwards
-      -- every input column, and with the filter first the planner keeps them all (measured).
-      SELECT
-        event_id, event_type, run_id, trace_id, workflow, customer_id, segment, tool, status,
-        args_hash, cost_usd, budget_usd, max_tool_calls, latency_ms, payload,
-        event_time, proc_time
-      FROM (
-        SELECT
-          event_id, event_type, run_id, trace_id, workflow, customer_id, segment, tool, status,
-          args_hash, cost_usd, budget_usd, max_tool_calls, latency_ms, payload,
-          event_time, proc_time, reject_reason
-        FROM events_checked
-      )
-      WHERE reject_reason IS NULL
-    )
+    FROM events_checked
+    WHERE reject_reason IS NULL
     WINDOW w AS (PARTITION BY run_id ORDER BY proc_time ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)
   )
 )

@@ -16,11 +16,6 @@ FROM (
     SUM(CASE WHEN event_type = 'tool_call' THEN 1 ELSE 0 END) OVER w AS run_tool_calls,
     MAX(max_tool_calls) OVER w AS run_tool_limit,
     MIN(event_time) OVER w AS first_event_time
-  FROM (
-    SELECT
-      run_id, trace_id, workflow, customer_id, segment, event_type, tool, args_hash, proc_time,
-      cost_usd, budget_usd, max_tool_calls, event_time
-    FROM unique_events  -- without the payload: an OVER aggregate forwards every input column
-  )
+  FROM unique_events
   WINDOW w AS (PARTITION BY run_id ORDER BY proc_time ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)
 )

@@ -20,11 +20,8 @@ FROM (
       {{loop_limit_expr}} AS loop_limit,
       COUNT(*) OVER w AS repeats,
       MIN(event_time) OVER w AS first_event_time
-    FROM (
-      SELECT run_id, trace_id, workflow, customer_id, segment, tool, args_hash, proc_time, event_time
-      FROM unique_events  -- without the payload: an OVER aggregate forwards every input column
-      WHERE event_type = 'tool_call' AND args_hash IS NOT NULL
-    )
+    FROM unique_events
+    WHERE event_type = 'tool_call' AND args_hash IS NOT NULL
     WINDOW w AS (PARTITION BY run_id, tool, args_hash ORDER BY proc_time ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)
   )
   WHERE repeats >= loop_limit
