@@ -210,13 +210,58 @@ def test_retries_timeouts_parking_and_isolation(settings: Settings, tmp_path: Pa
     table = CliRunner().invoke(app, ["alerts", "status"], env=env)
     assert table.exit_code == 0, table.output
     assert "router not running" in table.output and "lag 0" in table.output
-    assert "parked alerts: 4 in" in table.output
+    assert "parked now: 4" in table.output and "4 parking records" in table.output
     row = next(line for line in table.output.splitlines() if "│ flaky" in line)
     assert [c.strip() for c in row.split("│")[2:7]] == ["2", "0", "0", "2", "2"]
     as_json = CliRunner().invoke(app, ["alerts", "status", "--format", "json"], env=env)
     data = orjson.loads(as_json.output)
     assert data["parked_lines"] == 4 and data["lag"] == 0
     assert {d["name"]: d["parked"] for d in data["destinations"]}["down"] == 2
+
+
+REDELIVER = """
+version: 1
+defaults:
+  retry: {attempts: 2, initial_seconds: 0.05, max_seconds: 0.1, jitter_seconds: 0}
+destinations:
+  hook: {type: webhook, url: URL/hook, secret_env: HOOK_SECRET}
+routes:
+  - to: [hook]
+"""
+
+
+def test_parked_alerts_are_redelivered_once_the_destination_works(
+    settings: Settings, tmp_path: Path
+) -> None:
+    alerts = [alert(1), alert(2)]
+    with webhook_server() as rx:
+        rx.always = {"/hook": 503}
+        config = config_file(tmp_path, rx, REDELIVER)
+        produce(settings, alerts)
+        with running(Router(settings, load_alerting(config, env=ENV))):
+            wait_until(lambda: finished(settings) == 2)
+        assert rx.received("/hook") == []
+        env = {
+            **ENV,
+            "AGENTGAUGE_VAR_DIR": str(settings.var_dir),
+            "AGENTGAUGE_BOOTSTRAP_SERVERS": settings.bootstrap_servers,
+            "AGENTGAUGE_TOPIC_ALERTS": settings.topic_alerts,
+        }
+        cmd = ["alerts", "redeliver", "--config", str(config)]
+        still_down = CliRunner().invoke(app, cmd, env=env)
+        assert still_down.exit_code == 1 and "0 delivered, 2 still parked" in still_down.output
+        rx.always = {}  # the destination is fixed
+        fixed = CliRunner().invoke(app, cmd, env=env)
+        assert fixed.exit_code == 0 and "2 delivered, 0 still parked" in fixed.output
+        again = CliRunner().invoke(app, cmd, env=env)
+        assert again.exit_code == 0 and "0 delivered, 0 still parked" in again.output
+        got = sorted(r.json()["alert_id"] for r in rx.received("/hook"))
+
+    assert got == sorted(a["alert_id"] for a in alerts)  # each once, signed like the router
+    st = {d.name: d for d in router_status(settings, settings.router_group).destinations}
+    assert (st["hook"].delivered, st["hook"].parked) == (2, 0)
+    parking = settings.var_dir / "alerts" / "undeliverable.jsonl"
+    assert len(parking.read_bytes().splitlines()) == 4  # the history stays: 2 + 2 re-failures
 
 
 POLICIES = """

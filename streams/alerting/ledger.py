@@ -80,6 +80,18 @@ class Ledger:
         with self._lock:
             self._conn.execute(sql("ledger_record"), params)
 
+    def mark_redelivered(self, o: Outcome) -> None:
+        params = {
+            "alert_id": o.alert_id,
+            "destination": o.destination,
+            "attempts": o.attempts,
+            "finished_at": utc_now().isoformat(),
+            "latency_ms": o.latency_ms,
+            "send_ms": o.send_ms,
+        }
+        with self._lock:
+            self._conn.execute(sql("ledger_redelivered"), params)
+
     def heartbeat(self, **values: Any) -> None:
         with self._lock:
             self._conn.execute(sql("ledger_heartbeat"), values)
@@ -92,7 +104,8 @@ class Ledger:
 
 
 class Parking:
-    """``undeliverable.jsonl``: alerts that ran out of retries, with why. Append-only."""
+    """``undeliverable.jsonl``: alerts that ran out of retries, with why. Append-only: it is the
+    history; the ledger says which are still parked (``alerts redeliver`` re-sends those)."""
 
     def __init__(self, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -111,6 +124,12 @@ class Parking:
         )
         with self._lock, self.path.open("ab") as f:
             f.write(line + b"\n")
+
+    def entries(self) -> list[dict[str, Any]]:
+        if not self.path.exists():
+            return []
+        with self._lock, self.path.open("rb") as f:
+            return [orjson.loads(line) for line in f if line.strip()]
 
     def count(self) -> int:
         if not self.path.exists():

@@ -25,6 +25,7 @@ from streams.alert_format import alert_line
 from streams.alerting.config import AlertingConfigError, load_alerting
 from streams.alerting.ledger import Outcome
 from streams.alerting.receiver import LocalReceiver, Received
+from streams.alerting.redeliver import redeliver
 from streams.alerting.router import Router
 from streams.alerting.status import RouterStatus, router_status
 from streams.cli.common import console, err_console, settings
@@ -128,6 +129,41 @@ def route(
     console.print("router stopped; offsets committed up to the last finished alert")
 
 
+@alerts_app.command("redeliver")
+def redeliver_cmd(
+    config: Annotated[
+        Path | None, typer.Option(help="alerting.yaml (default: config/alerting.yaml)")
+    ] = None,
+    destination: Annotated[str | None, typer.Option(help="Only this destination")] = None,
+) -> None:
+    """Re-send the alerts still parked (after fixing a destination); safe while routing."""
+    s = settings()
+    try:
+        cfg = load_alerting(config or s.alerting_file)
+    except AlertingConfigError as exc:
+        err_console.print(f"[red]{exc}[/]")
+        raise typer.Exit(2) from None
+    if destination and destination not in cfg.destinations:
+        err_console.print(f"[red]no destination {destination!r} in the alerting config[/]")
+        raise typer.Exit(2)
+
+    def show(alert_id: str, dest: str, ok: bool, error: str) -> None:
+        state = "[green]delivered[/]" if ok else f"[red]still parked[/] ({error})"
+        console.print(f"{dest:18} {alert_id}  {state}")
+
+    res = redeliver(cfg, s.var_dir / "alerts", destination, on_outcome=show)
+    console.print(
+        f"{len(res.delivered)} delivered, {len(res.still_parked)} still parked"
+        + (
+            f", {res.unknown_destination} for destinations no longer configured"
+            if res.unknown_destination
+            else ""
+        )
+    )
+    if res.still_parked:
+        raise typer.Exit(1)
+
+
 def _ms(v: float | None) -> str:
     return "-" if v is None else f"{v:,.0f}"
 
@@ -173,8 +209,12 @@ def status(
         f"lag {lag}; read {st.consumed} since start, {st.duplicates_skipped} duplicates skipped"
     )
     console.print(status_table(st))
-    note = f"parked alerts: {st.parked_lines} in {st.parked_file}"
-    console.print(f"[red]{note}[/]" if st.parked_lines else note)
+    parked = sum(d.parked for d in st.destinations)
+    note = (
+        f"parked now: {parked} (`agentgauge alerts redeliver` re-sends them); "
+        f"{st.parked_lines} parking records in {st.parked_file}"
+    )
+    console.print(f"[red]{note}[/]" if parked else note)
 
 
 _DONE = {"ack": "acknowledged", "resolve": "resolved"}
