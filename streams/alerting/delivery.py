@@ -6,7 +6,7 @@ import threading
 import time
 from collections import deque
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
@@ -143,6 +143,12 @@ class Policy:
                 return "rate_limited"
             self._sent.append(now)
         return None
+
+
+def since_detected_ms(alert: dict[str, Any]) -> float | None:
+    """Milliseconds from the alert's ``detected_at`` to now (delivery latency)."""
+    detected = parse_ts(alert.get("detected_at"))
+    return (datetime.now(UTC) - detected).total_seconds() * 1000 if detected else None
 
 
 def parse_ts(value: object) -> datetime | None:

@@ -8,8 +8,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from streams.alerting.config import AlertingConfig
-from streams.alerting.delivery import Sender, parse_ts
-from streams.alerting.ledger import Ledger, Outcome, Parking, utc_now
+from streams.alerting.delivery import Sender, since_detected_ms
+from streams.alerting.ledger import Ledger, Outcome, Parking
 
 
 @dataclass
@@ -52,8 +52,7 @@ def redeliver(
                 senders[dest] = Sender(config.destinations[dest], config.runbook_base_url, stop)
             sent = senders[dest].send(alert)
             if sent.ok:
-                detected = parse_ts(alert.get("detected_at"))
-                latency = (utc_now() - detected).total_seconds() * 1000 if detected else None
+                latency = since_detected_ms(alert)
                 o = Outcome(key[0], dest, "delivered", sent.attempts, None, latency, sent.send_ms)
                 ledger.mark_redelivered(o)
                 result.delivered.append(o)

@@ -27,7 +27,7 @@ from kafka.errors import KafkaError
 from kafka.structs import OffsetAndMetadata
 
 from streams.alerting.config import AlertingConfig
-from streams.alerting.delivery import Abandoned, Policy, Sender, parse_ts
+from streams.alerting.delivery import Abandoned, Policy, Sender, since_detected_ms
 from streams.alerting.ledger import Ledger, Outcome, Parking, utc_now
 from streams.settings import Settings
 
@@ -117,8 +117,7 @@ class _Worker(threading.Thread):
             return
         result = self.sender.send(alert)
         if result.ok:
-            detected = parse_ts(alert.get("detected_at"))
-            latency = (utc_now() - detected).total_seconds() * 1000 if detected else None
+            latency = since_detected_ms(alert)
             outcome = Outcome(
                 alert_id, name, "delivered", result.attempts, None, latency, result.send_ms
             )
