@@ -22,13 +22,14 @@ from assets.alert_actions import Action, AlertActionError, record_action
 from assets.cli import Format
 from assets.resources import AlertsSource
 from streams.alert_format import alert_line
-from streams.alerting.config import AlertingConfigError, load_alerting
+from streams.alerting.config import AlertingConfig, AlertingConfigError, load_alerting
 from streams.alerting.ledger import Outcome
 from streams.alerting.receiver import LocalReceiver, Received
 from streams.alerting.redeliver import redeliver
 from streams.alerting.router import Router
 from streams.alerting.status import RouterStatus, router_status
 from streams.cli.common import console, err_console, settings
+from streams.settings import Settings
 
 alerts_app = typer.Typer(help="Alerts on agent-alerts.")
 
@@ -85,6 +86,22 @@ def tail(
         console.print(f"[dim]{shown} alert(s)[/]")
 
 
+ConfigOption = Annotated[
+    Path | None, typer.Option("--config", help="alerting.yaml (default: config/alerting.yaml)")
+]
+AlertIdArg = Annotated[str, typer.Argument(help="alert_id, or at least its first 6 characters")]
+ByOption = Annotated[str | None, typer.Option(help="Who (default: your login)")]
+
+
+def _alerting(config: Path | None, s: Settings) -> AlertingConfig:
+    """The alerting config, or exit 2 naming what is wrong with it."""
+    try:
+        return load_alerting(config or s.alerting_file)
+    except AlertingConfigError as exc:
+        err_console.print(f"[red]{exc}[/]")
+        raise typer.Exit(2) from None
+
+
 _OUTCOME_STYLE = {"delivered": "green", "parked": "bold red", "suppressed": "yellow"}
 
 
@@ -102,18 +119,12 @@ def _print_outcome(o: Outcome, alert: dict[str, Any]) -> None:
 
 @alerts_app.command("route")
 def route(
-    config: Annotated[
-        Path | None, typer.Option(help="alerting.yaml (default: config/alerting.yaml)")
-    ] = None,
+    config: ConfigOption = None,
     quiet: Annotated[bool, typer.Option(help="Do not print each outcome")] = False,
 ) -> None:
     """Deliver alerts from agent-alerts to Slack, PagerDuty and webhooks until stopped."""
     s = settings()
-    try:
-        cfg = load_alerting(config or s.alerting_file)
-    except AlertingConfigError as exc:
-        err_console.print(f"[red]{exc}[/]")
-        raise typer.Exit(2) from None
+    cfg = _alerting(config, s)
     router = Router(s, cfg, on_outcome=None if quiet else _print_outcome)
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: router.stop.set())
@@ -131,18 +142,12 @@ def route(
 
 @alerts_app.command("redeliver")
 def redeliver_cmd(
-    config: Annotated[
-        Path | None, typer.Option(help="alerting.yaml (default: config/alerting.yaml)")
-    ] = None,
+    config: ConfigOption = None,
     destination: Annotated[str | None, typer.Option(help="Only this destination")] = None,
 ) -> None:
     """Re-send the alerts still parked (after fixing a destination); safe while routing."""
     s = settings()
-    try:
-        cfg = load_alerting(config or s.alerting_file)
-    except AlertingConfigError as exc:
-        err_console.print(f"[red]{exc}[/]")
-        raise typer.Exit(2) from None
+    cfg = _alerting(config, s)
     if destination and destination not in cfg.destinations:
         err_console.print(f"[red]no destination {destination!r} in the alerting config[/]")
         raise typer.Exit(2)
@@ -259,8 +264,8 @@ def _act(action: Action, alert_id: str, by: str | None, note: str | None) -> Non
 
 @alerts_app.command("ack")
 def ack(
-    alert_id: Annotated[str, typer.Argument(help="alert_id, or at least its first 6 characters")],
-    by: Annotated[str | None, typer.Option(help="Who (default: your login)")] = None,
+    alert_id: AlertIdArg,
+    by: ByOption = None,
     note: Annotated[str | None, typer.Option(help="A note for the record")] = None,
 ) -> None:
     """Acknowledge an alert: who and when, in the warehouse (alerts_weekly: time to ack)."""
@@ -269,8 +274,8 @@ def ack(
 
 @alerts_app.command("resolve")
 def resolve(
-    alert_id: Annotated[str, typer.Argument(help="alert_id, or at least its first 6 characters")],
-    by: Annotated[str | None, typer.Option(help="Who (default: your login)")] = None,
+    alert_id: AlertIdArg,
+    by: ByOption = None,
     note: Annotated[str | None, typer.Option(help="What fixed it")] = None,
 ) -> None:
     """Resolve an alert: who and when, in the warehouse."""
