@@ -19,10 +19,20 @@ jobs_app = typer.Typer(help="The real-time Flink job (local MiniCluster).")
 def start(
     checkpoint_interval: Annotated[float, typer.Option(help="Seconds between checkpoints")] = 5.0,
     parallelism: Annotated[int, typer.Option(min=1)] = 2,
+    fresh: Annotated[
+        bool,
+        typer.Option(
+            "--fresh",
+            help="Start from the group's committed offsets with empty rule state, ignoring saved"
+            " checkpoints (needed once after an upgrade that changed the job's graph)",
+        ),
+    ] = False,
 ) -> None:
     """Run the job in streaming mode, detached; resumes from the latest checkpoint."""
     s = settings()
-    cfg = job_config(s, checkpoint_interval_s=checkpoint_interval, parallelism=parallelism)
+    cfg = job_config(
+        s, checkpoint_interval_s=checkpoint_interval, parallelism=parallelism, resume=not fresh
+    )
     try:
         with console.status("starting the Flink job..."):
             job_id = LocalJob(s).start(cfg)

@@ -109,6 +109,9 @@ class JobConfig(BaseModel):
     bounded: bool = False
     bounded_offsets: str | None = None  # "partition:0,offset:42;..." (see streams/offsets.py)
     restore_from: Path | None = None
+    # False: ignore saved checkpoints and savepoints (after an upgrade that changed the job's
+    # graph, whose old state cannot be mapped onto the new operators).
+    resume: bool = True
     replay_filter: str = "TRUE"  # rendered by jobs/replay_guard.py, never from user input
     python_executable: str | None = None
     # The jar of the job's JVM functions (jvm/src). None: the image's prebuilt jar, else built

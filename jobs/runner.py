@@ -58,6 +58,8 @@ def run_bounded(config: JobConfig) -> None:
 
 def prepare_streaming(config: JobConfig) -> JobConfig:
     """Resume from the newest checkpoint or savepoint, guarding against replayed alerts."""
+    if not config.resume:
+        return config.model_copy(update={"restore_from": None})
     point = config.restore_from or latest_restore_point(config)
     if point is None:
         return config

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 # Structural fields: identifiers, enums and versions that downstream joins depend on.
 PROTECTED_FIELDS = frozenset(
@@ -49,6 +49,9 @@ class PatternSpec(BaseModel):
     regex: str
     luhn: bool = False
     prefilter: list[str] = []
+    # Used by the Flink job only (see redaction.yaml): in Python a char scan costs about what
+    # the regex does.
+    min_digits: int | None = Field(default=None, ge=1)
 
     @property
     def case_insensitive(self) -> bool:

@@ -153,5 +153,11 @@ def rules_scenario() -> Scenario:
             json.dumps(good | {"event_id": "bad-6", "schema_version": "9.0"}),
             "schema_version: unsupported major",
         ),
+        # Types as strict as the SDK's contract: a number in a string, a fraction in a count.
+        (json.dumps(good | {"event_id": "bad-7", "cost_usd": "12"}), "cost_usd: must be a number"),
+        (
+            json.dumps(good | {"event_id": "bad-8", "input_tokens": 3.5}),
+            "input_tokens: must be an integer",
+        ),
     ]
     return s

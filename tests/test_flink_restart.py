@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 from kafka import KafkaProducer
 
+from jobs.runner import prepare_streaming
 from jobs.service import LocalJob, job_config
 from streams.settings import Settings
 from tests.conftest import isolated_settings
@@ -86,3 +87,13 @@ def test_kill_and_restart(broker: Any, tmp_path: Path) -> None:
     assert cost == Counter({f"run-{i:02d}": 1 for i in range(40)})
     lake = lake_lines(cfg.lake_path)
     assert sorted(e["event_id"] for e in lake) == sorted(e["event_id"] for e in sc.events)
+
+
+def test_fresh_start_ignores_saved_state(tmp_path: Path) -> None:
+    s = Settings(bootstrap_servers="127.0.0.1:1", var_dir=tmp_path)
+    point = tmp_path / "checkpoints" / "0123abcd" / "chk-7"
+    point.mkdir(parents=True)
+    (point / "_metadata").write_bytes(b"x")
+    fresh = prepare_streaming(job_config(s, resume=False))
+    assert fresh.restore_from is None and fresh.replay_filter == "TRUE"
+    assert job_config(s).resume  # by default a start resumes (covered end to end above)

@@ -1,20 +1,14 @@
 -- run_cost_ceiling: the first event that takes a run's cost past its ceiling raises exactly one
--- alert per run (keep-first de-duplication by run_id), as soon as that event is processed.
+-- alert per run (AG_RUN_STATE marks it cost_crossed), as soon as that event is processed.
 --   {"rule":"run_cost_ceiling","run_id":"run-1","observed":2.45,"threshold":2.0,...}
 CREATE TEMPORARY VIEW alerts_run_cost_ceiling (alert_id, rule_name, severity, workflow, customer_id, segment, run_id, trace_id, observed,
   threshold, window_start, window_end, first_event_ts, detected_at, ceilings_version, runbook) AS
 SELECT
   SUBSTR(SHA256(CONCAT_WS('|', 'run_cost_ceiling', run_id)), 1, 32),
   'run_cost_ceiling', 'critical', workflow, customer_id, segment, run_id, trace_id,
-  run_cost, cost_ceiling, CAST(NULL AS STRING), CAST(NULL AS STRING),
-  DATE_FORMAT(first_event_time, 'yyyy-MM-dd''T''HH:mm:ss.SSS''Z'''),
+  st.run_cost, st.cost_ceiling, CAST(NULL AS STRING), CAST(NULL AS STRING),
+  DATE_FORMAT(st.first_event_time, 'yyyy-MM-dd''T''HH:mm:ss.SSS''Z'''),
   DATE_FORMAT(CURRENT_TIMESTAMP, 'yyyy-MM-dd''T''HH:mm:ss.SSS''Z'''),
   {{ceilings_version}}, 'docs/runbooks/run_cost_ceiling.md'
-FROM (
-  SELECT
-    run_id, trace_id, workflow, customer_id, segment, run_cost, cost_ceiling, first_event_time,
-    COUNT(*) OVER (PARTITION BY run_id ORDER BY proc_time ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS nth
-  FROM run_progress
-  WHERE run_cost > cost_ceiling
-)
-WHERE nth = 1
+FROM run_state
+WHERE st.cost_crossed

@@ -5,5 +5,5 @@ INSERT INTO agent_events_dlq
 SELECT
   DATE_FORMAT(CURRENT_TIMESTAMP, 'yyyy-MM-dd''T''HH:mm:ss.SSS''Z'''),
   'flink', CAST(NULL AS INT), reject_reason, AG_REDACT(payload), kafka_partition, kafka_offset
-FROM events_checked
+FROM run_state
 WHERE reject_reason IS NOT NULL

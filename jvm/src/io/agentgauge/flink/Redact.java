@@ -29,12 +29,15 @@ public class Redact extends ScalarFunction {
     final String replacement;
     final String[] hints; // empty: always try the pattern
     final boolean lowerHints;
+    final int minDigits; // 0: no digit-run prefilter
 
-    Rule(Pattern pattern, String token, String[] hints, boolean lowerHints) {
+    Rule(Pattern pattern, String token, boolean keepGroup, String[] hints, boolean lowerHints,
+        int minDigits) {
       this.pattern = pattern;
-      this.replacement = Matcher.quoteReplacement(token);
+      this.replacement = (keepGroup ? "$1" : "") + Matcher.quoteReplacement(token);
       this.hints = hints;
       this.lowerHints = lowerHints;
+      this.minDigits = minDigits;
     }
   }
 
@@ -58,8 +61,10 @@ public class Redact extends ScalarFunction {
           new Rule(
               Pattern.compile(rule.get("regex").asText()),
               rule.get("token").asText(),
+              rule.path("keep_group").asBoolean(false),
               hints.toArray(new String[0]),
-              rule.get("lower").asBoolean()));
+              rule.get("lower").asBoolean(),
+              rule.path("min_digits").asInt(0)));
     }
     return out;
   }
@@ -87,8 +92,32 @@ public class Redact extends ScalarFunction {
           continue;
         }
       }
+      if (rule.minDigits > 0 && !hasDigitRun(out, rule.minDigits)) {
+        continue;
+      }
       out = rule.pattern.matcher(out).replaceAll(rule.replacement);
     }
     return out;
+  }
+
+  /** Whether {@code min} digits follow each other, single spaces or dashes between them. */
+  static boolean hasDigitRun(String s, int min) {
+    int run = 0;
+    boolean sep = false;
+    for (int i = 0; i < s.length(); i++) {
+      char c = s.charAt(i);
+      if (c >= '0' && c <= '9') {
+        if (++run >= min) {
+          return true;
+        }
+        sep = false;
+      } else if ((c == ' ' || c == '-') && run > 0 && !sep) {
+        sep = true;
+      } else {
+        run = 0;
+        sep = false;
+      }
+    }
+    return false;
   }
 }

@@ -1,0 +1,162 @@
+package io.agentgauge.flink;
+
+import java.time.Instant;
+import org.apache.flink.table.annotation.DataTypeHint;
+import org.apache.flink.table.annotation.FunctionHint;
+import org.apache.flink.table.api.dataview.MapView;
+import org.apache.flink.table.functions.AggregateFunction;
+import org.apache.flink.types.Row;
+
+/**
+ * {@code AG_RUN_STATE(...) OVER (PARTITION BY run_id ORDER BY proc_time ROWS BETWEEN UNBOUNDED
+ * PRECEDING AND CURRENT ROW)}: everything the job tracks per run, in one keyed operator.
+ *
+ * <p>For each row, in arrival order: whether it is a valid event seen for the first time
+ * ({@code is_new}; duplicates by {@code event_id} and rejected records are not), the run's totals
+ * over its unique events (cost, tool calls, earliest event time), the ceilings in force, and
+ * whether this row is the one that first crosses the cost ceiling, the tool-call budget or the
+ * loop limit (each at most once per run). The same rules as separate OVER aggregates (de-dup,
+ * LAG, running sums, one "first crossing" counter per rule) cost seven keyed operators, each
+ * shuffling the row again.
+ *
+ * <p>Ceilings: {@code MAX(run_started.budget_usd)} seen so far, else {@code default_ceiling}
+ * (the workflow's or the default); the same for {@code max_tool_calls}. A crossing event that
+ * arrives before {@code run_started} is judged against the default.
+ */
+@FunctionHint(
+    output =
+        @DataTypeHint(
+            "ROW<is_new BOOLEAN, run_cost DOUBLE, cost_ceiling DOUBLE, cost_crossed BOOLEAN,"
+                + " tool_calls BIGINT, tool_limit BIGINT, tool_crossed BOOLEAN,"
+                + " loop_repeats BIGINT, loop_crossed BOOLEAN,"
+                + " first_event_time TIMESTAMP_LTZ(3), loop_first_event_time TIMESTAMP_LTZ(3)>"))
+public class RunState extends AggregateFunction<Row, RunState.Acc> {
+  private static final long serialVersionUID = 1L;
+
+  /** Per-run state; the {@code last*} fields describe the row accumulated last. */
+  public static class Acc {
+    /** event_ids seen (a state-backed map: only the looked-up key is read). */
+    public MapView<String, Boolean> seen = new MapView<>();
+    /** (tool, args_hash) -> count and earliest event time, until the loop rule fired. */
+    public MapView<String, Long> loopCounts = new MapView<>();
+    public MapView<String, Long> loopFirstMillis = new MapView<>();
+    public double cost;
+    public Double budget;
+    public long toolCalls;
+    public Long maxToolCalls;
+    public Long firstMillis;
+    public boolean costFired;
+    public boolean toolFired;
+    public boolean loopFired;
+    public boolean lastNew;
+    public Double lastCeiling;
+    public Long lastToolLimit;
+    public boolean lastCostCrossed;
+    public boolean lastToolCrossed;
+    public boolean lastLoopCrossed;
+    public Long lastLoopRepeats;
+    public Long lastLoopFirstMillis;
+  }
+
+  @Override
+  public Acc createAccumulator() {
+    return new Acc();
+  }
+
+  public void accumulate(
+      Acc acc,
+      Boolean valid,
+      String eventId,
+      String eventType,
+      Double costUsd,
+      Double budgetUsd,
+      Long maxToolCalls,
+      String tool,
+      String argsHash,
+      @DataTypeHint("TIMESTAMP_LTZ(3)") Instant eventTime,
+      Double defaultCeiling,
+      Long defaultToolLimit,
+      Long loopLimit)
+      throws Exception {
+    acc.lastCostCrossed = false;
+    acc.lastToolCrossed = false;
+    acc.lastLoopCrossed = false;
+    acc.lastLoopRepeats = null;
+    acc.lastLoopFirstMillis = null;
+    acc.lastNew = Boolean.TRUE.equals(valid) && eventId != null && !acc.seen.contains(eventId);
+    if (!acc.lastNew) {
+      return;
+    }
+    acc.seen.put(eventId, Boolean.TRUE);
+    long millis = eventTime == null ? Long.MAX_VALUE : eventTime.toEpochMilli();
+    if (eventTime != null && (acc.firstMillis == null || millis < acc.firstMillis)) {
+      acc.firstMillis = millis;
+    }
+    if (costUsd != null) {
+      acc.cost += costUsd;
+    }
+    if (budgetUsd != null && (acc.budget == null || budgetUsd > acc.budget)) {
+      acc.budget = budgetUsd;
+    }
+    if (maxToolCalls != null && (acc.maxToolCalls == null || maxToolCalls > acc.maxToolCalls)) {
+      acc.maxToolCalls = maxToolCalls;
+    }
+    acc.lastCeiling = acc.budget != null ? acc.budget : defaultCeiling;
+    acc.lastToolLimit = acc.maxToolCalls != null ? acc.maxToolCalls : defaultToolLimit;
+    if (!acc.costFired && acc.lastCeiling != null && acc.cost > acc.lastCeiling) {
+      acc.costFired = true;
+      acc.lastCostCrossed = true;
+    }
+    if (!"tool_call".equals(eventType)) {
+      return;
+    }
+    acc.toolCalls++;
+    if (!acc.toolFired && acc.lastToolLimit != null && acc.toolCalls > acc.lastToolLimit) {
+      acc.toolFired = true;
+      acc.lastToolCrossed = true;
+    }
+    if (acc.loopFired || argsHash == null || loopLimit == null) {
+      return;
+    }
+    String key = tool + '\u0000' + argsHash;
+    Long seen = acc.loopCounts.get(key);
+    long repeats = seen == null ? 1 : seen + 1;
+    Long first = acc.loopFirstMillis.get(key);
+    if (eventTime != null && (first == null || millis < first)) {
+      first = millis;
+    }
+    if (repeats >= loopLimit) {
+      acc.loopFired = true;
+      acc.lastLoopCrossed = true;
+      acc.lastLoopRepeats = repeats;
+      acc.lastLoopFirstMillis = first;
+      acc.loopCounts.clear(); // never needed again for this run
+      acc.loopFirstMillis.clear();
+    } else {
+      acc.loopCounts.put(key, repeats);
+      if (first != null) {
+        acc.loopFirstMillis.put(key, first);
+      }
+    }
+  }
+
+  @Override
+  public Row getValue(Acc acc) {
+    return Row.of(
+        acc.lastNew,
+        acc.cost,
+        acc.lastCeiling,
+        acc.lastCostCrossed,
+        acc.toolCalls,
+        acc.lastToolLimit,
+        acc.lastToolCrossed,
+        acc.lastLoopRepeats,
+        acc.lastLoopCrossed,
+        instant(acc.firstMillis),
+        instant(acc.lastLoopFirstMillis));
+  }
+
+  static Instant instant(Long millis) {
+    return millis == null ? null : Instant.ofEpochMilli(millis);
+  }
+}
