@@ -71,7 +71,18 @@ def prepare_streaming(config: JobConfig) -> JobConfig:
 def run_streaming(config: JobConfig, state_file: Path) -> None:
     """Run until SIGTERM/SIGINT, then stop with a savepoint so the next start resumes exactly."""
     config = prepare_streaming(config)
-    result = submit(config)
+    try:
+        result = submit(config)
+    except Exception as exc:
+        if config.restore_from is None or "Cannot map checkpoint/savepoint state" not in str(exc):
+            raise
+        error = (
+            f"the saved state {config.restore_from} does not fit this version of the job (its"
+            " operators changed); start once with `agentgauge jobs start --fresh`"
+        )
+        state_file.write_text(json.dumps({"status": "FAILED", "error": error}))
+        log.error(error)
+        sys.exit(1)
     client = result.get_job_client()
     assert client is not None
     job_id = str(client.get_job_id())

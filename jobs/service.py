@@ -120,13 +120,18 @@ class LocalJob:
         self.pid_file.write_text(str(proc.pid))
         deadline = time.monotonic() + timeout_s
         while time.monotonic() < deadline:
-            if proc.poll() is not None:
+            exited = proc.poll() is not None
+            state: dict[str, str] = {}
+            with contextlib.suppress(OSError, ValueError):
+                state = json.loads(self.state_file.read_text())
+            if "error" in state:
+                raise JobError(f"{state['error']} (details: {self.log_file})")
+            if "job_id" in state:
+                return str(state["job_id"])
+            if exited:
                 raise JobError(
                     f"the job exited during start (code {proc.returncode}); see {self.log_file}"
                 )
-            with contextlib.suppress(OSError, ValueError):
-                state = json.loads(self.state_file.read_text())
-                return str(state["job_id"])
             time.sleep(0.5)
         raise JobError(f"the job did not start within {timeout_s:.0f}s; see {self.log_file}")
 

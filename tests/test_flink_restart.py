@@ -11,9 +11,10 @@ from typing import Any
 
 import pytest
 from kafka import KafkaProducer
+from pyflink.table import EnvironmentSettings, TableEnvironment
 
 from jobs.runner import prepare_streaming
-from jobs.service import LocalJob, job_config
+from jobs.service import JobError, LocalJob, job_config
 from streams.settings import Settings
 from tests.conftest import isolated_settings
 from tests.flink_fixtures import Scenario
@@ -87,6 +88,41 @@ def test_kill_and_restart(broker: Any, tmp_path: Path) -> None:
     assert cost == Counter({f"run-{i:02d}": 1 for i in range(40)})
     lake = lake_lines(cfg.lake_path)
     assert sorted(e["event_id"] for e in lake) == sorted(e["event_id"] for e in sc.events)
+
+
+def _checkpoint_of_another_job(checkpoints: Path) -> None:
+    """A retained checkpoint whose operators are not the agentgauge job's (an older version)."""
+    t_env = TableEnvironment.create(EnvironmentSettings.in_streaming_mode())
+    c = t_env.get_config()
+    c.set("execution.checkpointing.interval", "500 ms")
+    c.set("execution.checkpointing.dir", checkpoints.resolve().as_uri())
+    c.set("execution.checkpointing.externalized-checkpoint-retention", "RETAIN_ON_CANCELLATION")
+    t_env.execute_sql(
+        "CREATE TABLE gen (k INT) WITH ('connector' = 'datagen', 'rows-per-second' = '10',"
+        " 'fields.k.min' = '1', 'fields.k.max' = '5')"
+    )
+    t_env.execute_sql("CREATE TABLE counts (k INT, n BIGINT) WITH ('connector' = 'blackhole')")
+    client = t_env.execute_sql("INSERT INTO counts SELECT k, COUNT(*) FROM gen GROUP BY k")
+    deadline = time.monotonic() + 60
+    while not list(checkpoints.glob("*/chk-*/_metadata")) and time.monotonic() < deadline:
+        time.sleep(0.5)
+    job = client.get_job_client()
+    assert job is not None
+    job.cancel().result()
+    assert list(checkpoints.glob("*/chk-*/_metadata"))
+
+
+def test_start_on_state_of_another_job_version_names_the_way_out(
+    broker: Any, tmp_path: Path
+) -> None:
+    s = isolated_settings(broker, tmp_path / "var")
+    _checkpoint_of_another_job(tmp_path / "var" / "checkpoints")
+    job = LocalJob(s)
+    with pytest.raises(JobError, match=r"does not fit this version of the job.*--fresh"):
+        job.start(job_config(s))
+    assert job.start(job_config(s, resume=False))  # --fresh: runs, from empty state
+    assert job.status(job_config(s)).state == "RUNNING"
+    assert job.stop()
 
 
 def test_fresh_start_ignores_saved_state(tmp_path: Path) -> None:
