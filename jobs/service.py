@@ -125,6 +125,8 @@ class LocalJob:
             with contextlib.suppress(OSError, ValueError):
                 state = json.loads(self.state_file.read_text())
             if "error" in state:
+                with contextlib.suppress(subprocess.TimeoutExpired):
+                    proc.wait(timeout=60)  # the runner exits right after writing it
                 raise JobError(f"{state['error']} (details: {self.log_file})")
             if "job_id" in state:
                 return str(state["job_id"])
