@@ -67,6 +67,18 @@ final class ContractV1 {
     String attempt;
     String confidence;
     String quality;
+    // The values the rules use, read once (for the check and for the job's row).
+    Double costUsd;
+    Double budgetUsd;
+    Long maxTools;
+    Double latencyMs;
+
+    void readNumbers() {
+      costUsd = toDouble(cost);
+      budgetUsd = toDouble(budget);
+      maxTools = toLong(maxToolCalls);
+      latencyMs = toDouble(latency);
+    }
   }
 
   static String reject(Fields f) {
@@ -120,33 +132,14 @@ final class ContractV1 {
   }
 
   private static String numbers(Fields f) {
-    Double cost = toDouble(f.cost);
-    if (f.cost != null && cost == null) {
-      return "cost_usd: must be a number";
-    }
-    if (cost != null && cost < 0) {
-      return "cost_usd: must be >= 0";
-    }
-    Double budget = toDouble(f.budget);
-    if (f.budget != null && budget == null) {
-      return "budget_usd: must be a number";
-    }
-    if (budget != null && budget < 0) {
-      return "budget_usd: must be >= 0";
-    }
-    Long maxTools = toLong(f.maxToolCalls);
-    if (f.maxToolCalls != null && maxTools == null) {
-      return "max_tool_calls: must be an integer";
-    }
-    if (maxTools != null && maxTools < 0) {
-      return "max_tool_calls: must be >= 0";
-    }
-    Double latency = toDouble(f.latency);
-    if (f.latency != null && latency == null) {
-      return "latency_ms: must be a number";
-    }
-    if (latency != null && latency < 0) {
-      return "latency_ms: must be >= 0";
+    String reason =
+        first(
+            nonNegative("cost_usd", f.cost, f.costUsd, "a number"),
+            nonNegative("budget_usd", f.budget, f.budgetUsd, "a number"),
+            nonNegative("max_tool_calls", f.maxToolCalls, f.maxTools, "an integer"),
+            nonNegative("latency_ms", f.latency, f.latencyMs, "a number"));
+    if (reason != null) {
+      return reason;
     }
     if (f.inputTokens != null && !atLeast(toLong(f.inputTokens), 0)) {
       return "input_tokens: must be an integer >= 0";
@@ -200,6 +193,26 @@ final class ContractV1 {
     }
     if (type.equals("run_finished") && (f.status == null || !RUN_STATUSES.contains(f.status))) {
       return "status: field required: success, failure, escalated or halted";
+    }
+    return null;
+  }
+
+  /** "<field>: must be <kind>" when present but unreadable, "<field>: must be >= 0" if negative. */
+  private static String nonNegative(String field, String text, Number value, String kind) {
+    if (text == null) {
+      return null;
+    }
+    if (value == null) {
+      return field + ": must be " + kind;
+    }
+    return value.doubleValue() < 0 ? field + ": must be >= 0" : null;
+  }
+
+  private static String first(String... reasons) {
+    for (String r : reasons) {
+      if (r != null) {
+        return r;
+      }
     }
     return null;
   }

@@ -40,6 +40,7 @@ public class ParseEvent extends ScalarFunction {
       f = new ContractV1.Fields(); // every field NULL
     }
     f.tsParsed = Rfc3339.parse(f.ts) != null;
+    f.readNumbers();
     return Row.of(
         ContractV1.reject(f),
         f.eventId,
@@ -52,10 +53,10 @@ public class ParseEvent extends ScalarFunction {
         f.tool,
         f.status,
         f.argsHash,
-        ContractV1.toDouble(f.cost),
-        ContractV1.toDouble(f.budget),
-        ContractV1.toLong(f.maxToolCalls),
-        ContractV1.toDouble(f.latency));
+        f.costUsd,
+        f.budgetUsd,
+        f.maxTools,
+        f.latencyMs);
   }
 
   /** Fills the contract's top-level fields; false when the text is not exactly one JSON object. */
