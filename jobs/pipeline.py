@@ -55,18 +55,13 @@ def kafka_sink_options(config: JobConfig, topic: str, key: str | None) -> dict[s
 
 
 def lake_options(config: JobConfig) -> dict[str, str]:
-    # Row-format part files only roll by size or time, and only rolled files are committed by
-    # the next checkpoint: roll every checkpoint interval so landed data shows up within about
-    # two checkpoint intervals.
-    roll = f"{max(1, int(config.checkpoint_interval_s))} s"
+    # 'agentgauge-lines' (jvm/src/.../LakeLines.java) writes the payload as JSON lines, buffered:
+    # as a bulk format, part files roll on every checkpoint, which commits them.
     return {
         "connector": "filesystem",
         "path": config.lake_uri or str(config.lake_path.resolve()),
-        "format": "raw",
+        "format": "agentgauge-lines",
         "sink.rolling-policy.file-size": "128MB",
-        "sink.rolling-policy.rollover-interval": roll,
-        "sink.rolling-policy.inactivity-interval": roll,
-        "sink.rolling-policy.check-interval": "1 s",
         "sink.partition-commit.trigger": "process-time",
         "sink.partition-commit.delay": "0 s",
         "sink.partition-commit.policy.kind": "success-file",

@@ -39,12 +39,14 @@ def _flink_lib() -> Path:
 
 def udf_jar() -> Path:
     """The jar of ``jvm/src``: the image's prebuilt one, else compiled with javac against
-    PyFlink's jars (once per version of the sources)."""
+    PyFlink's jars (once per version of the sources). Files other than ``.java`` (the service
+    file that registers the lake format) go into the jar as they are."""
     if PREBUILT_JAR.exists():
         return PREBUILT_JAR
-    sources = sorted(JAVA_SRC.rglob("*.java"))
+    files = sorted(p for p in JAVA_SRC.rglob("*") if p.is_file())
+    sources = [p for p in files if p.suffix == ".java"]
     digest = hashlib.sha256()
-    for src in sources:
+    for src in files:
         digest.update(src.relative_to(JAVA_SRC).as_posix().encode() + b"\0" + src.read_bytes())
     jar = BUILD_DIR / f"agentgauge-flink-udf-{digest.hexdigest()[:12]}.jar"
     if jar.exists():
@@ -59,6 +61,11 @@ def udf_jar() -> Path:
         done = subprocess.run([*cmd, *map(str, sources)], capture_output=True, text=True)
         if done.returncode:
             raise UdfBuildError(f"javac failed:\n{done.stderr}")
+        for res in files:
+            if res.suffix != ".java":
+                target = classes / res.relative_to(JAVA_SRC)
+                target.parent.mkdir(parents=True, exist_ok=True)
+                shutil.copyfile(res, target)
         staged = Path(tmp) / jar.name
         subprocess.run(
             [jar_tool, "--create", "--file", str(staged), "-C", str(classes), "."], check=True

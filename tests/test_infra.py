@@ -32,6 +32,7 @@ def test_flinkdeployment_manifest() -> None:
     assert "COPY . /opt/agentgauge" in docker
     # The JVM functions are compiled in a JDK stage from the sources the local job builds.
     assert "COPY jvm/src /src" in docker and (ROOT / "jvm/src").is_dir()
+    assert "cp -r /src/META-INF /classes/" in docker  # registers the lake's format
     assert "/opt/agentgauge/build/agentgauge-flink-udf.jar" in docker
 
 

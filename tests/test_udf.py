@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import re
+import zipfile
 
 import orjson
 
@@ -12,14 +13,16 @@ from streams.redaction import RedactionConfig
 from streams.settings import Settings
 
 
-def test_jar_is_built_once_and_holds_the_functions() -> None:
+def test_jar_is_built_once_and_holds_the_functions_and_the_lake_format() -> None:
     jar = udf_jar()
     assert jar.is_file() and udf_jar() == jar  # cached by a hash of the sources
-    import zipfile
-
-    names = set(zipfile.ZipFile(jar).namelist())
+    archive = zipfile.ZipFile(jar)
+    names = set(archive.namelist())
     for src in JAVA_SRC.rglob("*.java"):
         assert src.relative_to(JAVA_SRC).with_suffix(".class").as_posix() in names
+    # The lake's format is found by Flink's factory discovery through this service file.
+    services = archive.read("META-INF/services/org.apache.flink.table.factories.Factory")
+    assert services.decode().split() == ["io.agentgauge.flink.LakeLines"]
 
 
 def test_redaction_spec_carries_every_rule_with_its_prefilter() -> None:
