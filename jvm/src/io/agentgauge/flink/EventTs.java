@@ -2,25 +2,50 @@ package io.agentgauge.flink;
 
 import java.io.IOException;
 import java.time.Instant;
-import org.apache.flink.shaded.jackson2.com.fasterxml.jackson.core.JsonFactory;
+import java.util.Arrays;
 import org.apache.flink.shaded.jackson2.com.fasterxml.jackson.core.JsonParser;
 import org.apache.flink.shaded.jackson2.com.fasterxml.jackson.core.JsonToken;
 import org.apache.flink.table.annotation.DataTypeHint;
+import org.apache.flink.table.data.StringData;
 import org.apache.flink.table.functions.ScalarFunction;
 
 /**
  * {@code AG_EVENT_TS(payload)}: the top-level {@code ts} of a JSON event as TIMESTAMP_LTZ(3), or
- * NULL. For the source's event-time column: it reads only as far as {@code ts}.
+ * NULL. For the source's event-time column: it reads the payload's UTF-8 bytes in place, and only
+ * as far as {@code ts}.
+ *
+ * <p>Flink evaluates the event-time column twice per record, in the source's watermark generator
+ * (watermark push-down, which has no switch) and in the next Calc, on payload objects of its own.
+ * The last payload and its result are kept per thread: the second call compares bytes instead of
+ * parsing.
  */
 public class EventTs extends ScalarFunction {
   private static final long serialVersionUID = 1L;
-  private static final JsonFactory JSON = new JsonFactory();
+  private static final ThreadLocal<Last> LAST = ThreadLocal.withInitial(Last::new);
 
-  public @DataTypeHint("TIMESTAMP_LTZ(3)") Instant eval(String payload) {
+  private static final class Last {
+    byte[] payload = new byte[0];
+    Instant ts;
+  }
+
+  public @DataTypeHint("TIMESTAMP_LTZ(3)") Instant eval(
+      @DataTypeHint(value = "STRING", bridgedTo = StringData.class) StringData payload) {
     if (payload == null) {
       return null;
     }
-    try (JsonParser p = JSON.createParser(payload)) {
+    Last last = LAST.get();
+    Payloads.Utf8 utf8 = new Payloads.Utf8(payload);
+    int end = utf8.off + utf8.len;
+    if (Arrays.equals(last.payload, 0, last.payload.length, utf8.bytes, utf8.off, end)) {
+      return last.ts;
+    }
+    last.ts = Payloads.readJson(payload, EventTs::readTs);
+    last.payload = Arrays.copyOfRange(utf8.bytes, utf8.off, end);
+    return last.ts;
+  }
+
+  private static Instant readTs(JsonParser parser) throws IOException {
+    try (JsonParser p = parser) {
       if (p.nextToken() != JsonToken.START_OBJECT) {
         return null;
       }
@@ -32,8 +57,6 @@ public class EventTs extends ScalarFunction {
         }
         p.skipChildren();
       }
-      return null;
-    } catch (IOException e) {
       return null;
     }
   }

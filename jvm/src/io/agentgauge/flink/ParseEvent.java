@@ -1,10 +1,10 @@
 package io.agentgauge.flink;
 
 import java.io.IOException;
-import org.apache.flink.shaded.jackson2.com.fasterxml.jackson.core.JsonFactory;
 import org.apache.flink.shaded.jackson2.com.fasterxml.jackson.core.JsonParser;
 import org.apache.flink.shaded.jackson2.com.fasterxml.jackson.core.JsonToken;
 import org.apache.flink.table.annotation.DataTypeHint;
+import org.apache.flink.table.data.StringData;
 import org.apache.flink.table.functions.ScalarFunction;
 import org.apache.flink.types.Row;
 
@@ -22,7 +22,6 @@ public class ParseEvent extends ScalarFunction {
           + " run_id STRING, workflow STRING, customer_id STRING, segment STRING, tool STRING,"
           + " status STRING, args_hash STRING, cost_usd DOUBLE, budget_usd DOUBLE,"
           + " max_tool_calls BIGINT, latency_ms DOUBLE>";
-  private static final JsonFactory JSON = new JsonFactory();
 
   /**
    * Not deterministic in the planner's sense, on purpose: the planner then computes it once per
@@ -33,11 +32,14 @@ public class ParseEvent extends ScalarFunction {
     return false;
   }
 
-  public @DataTypeHint(ROW_TYPE) Row eval(String payload) {
-    ContractV1.Fields f = new ContractV1.Fields();
-    f.isObject = payload != null && read(payload, f);
-    if (!f.isObject) {
-      f = new ContractV1.Fields(); // every field NULL
+  public @DataTypeHint(ROW_TYPE) Row eval(
+      @DataTypeHint(value = "STRING", bridgedTo = StringData.class) StringData payload) {
+    // The contract's top-level fields; NULL when the payload is not exactly one JSON object.
+    ContractV1.Fields f = payload == null ? null : Payloads.readJson(payload, ParseEvent::read);
+    if (f == null) {
+      f = new ContractV1.Fields(); // not one JSON object: every field NULL
+    } else {
+      f.isObject = true;
     }
     f.tsParsed = Rfc3339.parse(f.ts) != null;
     f.readNumbers();
@@ -59,11 +61,11 @@ public class ParseEvent extends ScalarFunction {
         f.latencyMs);
   }
 
-  /** Fills the contract's top-level fields; false when the text is not exactly one JSON object. */
-  private static boolean read(String payload, ContractV1.Fields f) {
-    try (JsonParser p = JSON.createParser(payload)) {
+  private static ContractV1.Fields read(JsonParser parser) throws IOException {
+    ContractV1.Fields f = new ContractV1.Fields();
+    try (JsonParser p = parser) {
       if (p.nextToken() != JsonToken.START_OBJECT) {
-        return false;
+        return null;
       }
       JsonToken t;
       while ((t = p.nextToken()) == JsonToken.FIELD_NAME) {
@@ -72,68 +74,58 @@ public class ParseEvent extends ScalarFunction {
         if (v == JsonToken.START_OBJECT || v == JsonToken.START_ARRAY) {
           p.skipChildren();
         }
-        if (!setNumber(f, name, v, p)) {
-          set(f, name, v.isScalarValue() && v != JsonToken.VALUE_NULL ? p.getText() : null);
-        }
+        set(f, name, v, p);
       }
-      return t == JsonToken.END_OBJECT && p.nextToken() == null;
-    } catch (IOException e) {
-      return false;
+      return t == JsonToken.END_OBJECT && p.nextToken() == null ? f : null;
     }
+  }
+
+  /** The text of a scalar as JSON_VALUE returns it; NULL for null, an object or an array. */
+  private static String text(JsonToken v, JsonParser p) throws IOException {
+    return v.isScalarValue() && v != JsonToken.VALUE_NULL ? p.getText() : null;
   }
 
   /**
-   * The numeric fields: the text of a JSON number, else (a string such as "12", a boolean, an
-   * object) {@link ContractV1#NOT_A_NUMBER}, as the SDK's contract is strict about types. False
-   * when the field is not numeric.
+   * The text of a JSON number, else (a string such as "12", a boolean, an object) {@link
+   * ContractV1#NOT_A_NUMBER}, as the SDK's contract is strict about types; NULL for null.
    */
-  private static boolean setNumber(ContractV1.Fields f, String name, JsonToken v, JsonParser p)
-      throws IOException {
-    switch (name) {
-      case "cost_usd", "budget_usd", "latency_ms", "duration_ms", "confidence", "quality_score",
-          "max_tool_calls", "input_tokens", "output_tokens", "attempt" -> {}
-      default -> {
-        return false;
-      }
-    }
-    String text = null;
+  private static String number(JsonToken v, JsonParser p) throws IOException {
     if (v == JsonToken.VALUE_NUMBER_INT || v == JsonToken.VALUE_NUMBER_FLOAT) {
-      text = p.getText();
-    } else if (v != JsonToken.VALUE_NULL) {
-      text = ContractV1.NOT_A_NUMBER;
+      return p.getText();
     }
-    set(f, name, text);
-    return true;
+    return v == JsonToken.VALUE_NULL ? null : ContractV1.NOT_A_NUMBER;
   }
 
-  private static void set(ContractV1.Fields f, String name, String text) {
+  /** Reads the value of a field the contract names; any other field is skipped unread. */
+  private static void set(ContractV1.Fields f, String name, JsonToken v, JsonParser p)
+      throws IOException {
     switch (name) {
-      case "event_id" -> f.eventId = text;
-      case "schema_version" -> f.schemaVersion = text;
-      case "event_type" -> f.eventType = text;
-      case "ts" -> f.ts = text;
-      case "trace_id" -> f.traceId = text;
-      case "run_id" -> f.runId = text;
-      case "workflow" -> f.workflow = text;
-      case "customer_id" -> f.customerId = text;
-      case "segment" -> f.segment = text;
-      case "model" -> f.model = text;
-      case "tool" -> f.tool = text;
-      case "status" -> f.status = text;
-      case "reason" -> f.reason = text;
-      case "category" -> f.category = text;
-      case "outcome" -> f.outcome = text;
-      case "args_hash" -> f.argsHash = text;
-      case "cost_usd" -> f.cost = text;
-      case "budget_usd" -> f.budget = text;
-      case "max_tool_calls" -> f.maxToolCalls = text;
-      case "latency_ms" -> f.latency = text;
-      case "input_tokens" -> f.inputTokens = text;
-      case "output_tokens" -> f.outputTokens = text;
-      case "duration_ms" -> f.duration = text;
-      case "attempt" -> f.attempt = text;
-      case "confidence" -> f.confidence = text;
-      case "quality_score" -> f.quality = text;
+      case "event_id" -> f.eventId = text(v, p);
+      case "schema_version" -> f.schemaVersion = text(v, p);
+      case "event_type" -> f.eventType = text(v, p);
+      case "ts" -> f.ts = text(v, p);
+      case "trace_id" -> f.traceId = text(v, p);
+      case "run_id" -> f.runId = text(v, p);
+      case "workflow" -> f.workflow = text(v, p);
+      case "customer_id" -> f.customerId = text(v, p);
+      case "segment" -> f.segment = text(v, p);
+      case "model" -> f.model = text(v, p);
+      case "tool" -> f.tool = text(v, p);
+      case "status" -> f.status = text(v, p);
+      case "reason" -> f.reason = text(v, p);
+      case "category" -> f.category = text(v, p);
+      case "outcome" -> f.outcome = text(v, p);
+      case "args_hash" -> f.argsHash = text(v, p);
+      case "cost_usd" -> f.cost = number(v, p);
+      case "budget_usd" -> f.budget = number(v, p);
+      case "max_tool_calls" -> f.maxToolCalls = number(v, p);
+      case "latency_ms" -> f.latency = number(v, p);
+      case "input_tokens" -> f.inputTokens = number(v, p);
+      case "output_tokens" -> f.outputTokens = number(v, p);
+      case "duration_ms" -> f.duration = number(v, p);
+      case "attempt" -> f.attempt = number(v, p);
+      case "confidence" -> f.confidence = number(v, p);
+      case "quality_score" -> f.quality = number(v, p);
       default -> {}
     }
   }

@@ -10,6 +10,8 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.apache.flink.shaded.jackson2.com.fasterxml.jackson.databind.JsonNode;
 import org.apache.flink.shaded.jackson2.com.fasterxml.jackson.databind.ObjectMapper;
+import org.apache.flink.table.annotation.DataTypeHint;
+import org.apache.flink.table.data.StringData;
 import org.apache.flink.table.functions.FunctionContext;
 import org.apache.flink.table.functions.ScalarFunction;
 
@@ -69,55 +71,82 @@ public class Redact extends ScalarFunction {
     return out;
   }
 
-  public String eval(String payload) {
+  public @DataTypeHint(value = "STRING", bridgedTo = StringData.class) StringData eval(
+      @DataTypeHint(value = "STRING", bridgedTo = StringData.class) StringData payload) {
     if (payload == null) {
       return null;
     }
-    String lower = null;
-    String out = payload;
+    // The prefilters (ASCII hints, digits) read the payload's bytes as Latin-1, which answers as
+    // the decoded text would. Most payloads hit no rule and are returned as they are.
+    String view = Payloads.latin1(payload);
+    String viewLower = null;
+    String out = null; // the decoded payload, once a rule applies
     for (Rule rule : rules) {
       if (rule.hints.length > 0) {
-        if (rule.lowerHints && lower == null) {
-          lower = payload.toLowerCase(Locale.ROOT);
+        if (rule.lowerHints && viewLower == null) {
+          viewLower = view.toLowerCase(Locale.ROOT);
         }
-        String subject = rule.lowerHints ? lower : payload;
-        boolean hit = false;
-        for (String h : rule.hints) {
-          if (subject.contains(h)) {
-            hit = true;
-            break;
-          }
-        }
-        if (!hit) {
+        if (!containsAny(rule.lowerHints ? viewLower : view, rule.hints)) {
           continue;
         }
       }
-      if (rule.minDigits > 0 && !hasDigitRun(out, rule.minDigits)) {
+      if (rule.minDigits > 0 && !hasDigitRun(out == null ? view : out, rule.minDigits)) {
         continue;
+      }
+      if (out == null) {
+        out = payload.toString();
       }
       out = rule.pattern.matcher(out).replaceAll(rule.replacement);
     }
-    return out;
+    return out == null ? payload : StringData.fromString(out);
   }
 
-  /** Whether {@code min} digits follow each other, single spaces or dashes between them. */
-  static boolean hasDigitRun(String s, int min) {
-    int run = 0;
-    boolean sep = false;
-    for (int i = 0; i < s.length(); i++) {
-      char c = s.charAt(i);
-      if (c >= '0' && c <= '9') {
-        if (++run >= min) {
-          return true;
-        }
-        sep = false;
-      } else if ((c == ' ' || c == '-') && run > 0 && !sep) {
-        sep = true;
-      } else {
-        run = 0;
-        sep = false;
+  private static boolean containsAny(String text, String[] hints) {
+    for (String h : hints) {
+      if (text.contains(h)) {
+        return true;
       }
     }
     return false;
+  }
+
+  /**
+   * Whether {@code min} digits follow each other, single spaces or dashes between them. Such a run
+   * spans at least {@code min} characters, so it covers one of every {@code min}-th position: only
+   * the stretches of digits, spaces and dashes through those positions are read.
+   */
+  static boolean hasDigitRun(String s, int min) {
+    int n = s.length();
+    for (int i = min - 1; i < n; i += min) {
+      if (!isRunChar(s.charAt(i))) {
+        continue;
+      }
+      int j = i;
+      while (j > 0 && isRunChar(s.charAt(j - 1))) {
+        j--;
+      }
+      int run = 0;
+      boolean sep = false;
+      for (; j < n && isRunChar(s.charAt(j)); j++) {
+        char c = s.charAt(j);
+        if (c >= '0' && c <= '9') {
+          if (++run >= min) {
+            return true;
+          }
+          sep = false;
+        } else if (run > 0 && !sep) {
+          sep = true;
+        } else {
+          run = 0;
+          sep = false;
+        }
+      }
+      i = j; // s[j] ends the stretch: a later run covers one of s[j+1 .. j+min]
+    }
+    return false;
+  }
+
+  private static boolean isRunChar(char c) {
+    return (c >= '0' && c <= '9') || c == ' ' || c == '-';
   }
 }
