@@ -1,10 +1,23 @@
-"""Find the newest completed checkpoint or savepoint to resume from."""
+"""Find the newest completed checkpoint or savepoint to resume from, and check that it fits."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 from jobs.config import JobConfig
+
+# The layout of the job's state: its stateful operators and the types they keep. Bump it with any
+# change Flink cannot restore across (a stateful operator added, removed or reordered in
+# sql/flink, a changed accumulator of a function in jvm/src). A start on saved state of another
+# layout then stops and names the way out (`jobs start --fresh`); without the check, Flink maps
+# the old state onto the new operators and restarts forever on a StateMigrationException.
+STATE_LAYOUT = 1
+LAYOUT_FILE = "agentgauge-state-layout"
+UNRECORDED_LAYOUT = "1"  # state saved before layouts were recorded
+
+
+class StateLayoutError(RuntimeError):
+    """The saved state was written by a version of the job with another state layout."""
 
 
 def restore_points(config: JobConfig) -> list[Path]:
@@ -20,3 +33,26 @@ def restore_points(config: JobConfig) -> list[Path]:
 def latest_restore_point(config: JobConfig) -> Path | None:
     points = restore_points(config)
     return points[0] if points else None
+
+
+def mark_layout(directory: Path) -> None:
+    """Record this version's state layout where a job writes its checkpoints or a savepoint."""
+    directory.mkdir(parents=True, exist_ok=True)
+    (directory / LAYOUT_FILE).write_text(f"{STATE_LAYOUT}\n")
+
+
+def check_layout(point: Path) -> None:
+    """Raise unless ``point`` (a checkpoint ``<job>/chk-N`` or a savepoint directory) was written
+    with this version's state layout."""
+    for marker in (point / LAYOUT_FILE, point.parent / LAYOUT_FILE):
+        if marker.is_file():
+            found = marker.read_text().strip()
+            break
+    else:
+        found = UNRECORDED_LAYOUT
+    if found != str(STATE_LAYOUT):
+        raise StateLayoutError(
+            f"the saved state {point} does not fit this version of the job (state layout"
+            f" {found}, this version's is {STATE_LAYOUT}); start once with"
+            " `agentgauge jobs start --fresh`"
+        )

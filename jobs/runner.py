@@ -11,12 +11,14 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 from types import FrameType
+from typing import NoReturn
+from urllib.parse import urlparse
 
 from pyflink.common import JobClient
 from pyflink.java_gateway import get_gateway
 from pyflink.table import EnvironmentSettings, TableEnvironment, TableResult
 
-from jobs.checkpoints import latest_restore_point
+from jobs.checkpoints import StateLayoutError, check_layout, latest_restore_point, mark_layout
 from jobs.config import JobConfig
 from jobs.pipeline import build
 from jobs.replay_guard import alert_ids_since, guard_since, replay_filter
@@ -63,6 +65,7 @@ def prepare_streaming(config: JobConfig) -> JobConfig:
     point = config.restore_from or latest_restore_point(config)
     if point is None:
         return config
+    check_layout(point)
     since = guard_since((point / "_metadata").stat().st_mtime)
     known = alert_ids_since(_settings(config), config.topic_alerts, since)
     return config.model_copy(update={"restore_from": point, "replay_filter": replay_filter(known)})
@@ -70,22 +73,23 @@ def prepare_streaming(config: JobConfig) -> JobConfig:
 
 def run_streaming(config: JobConfig, state_file: Path) -> None:
     """Run until SIGTERM/SIGINT, then stop with a savepoint so the next start resumes exactly."""
-    config = prepare_streaming(config)
     try:
+        config = prepare_streaming(config)
         result = submit(config)
+    except StateLayoutError as exc:
+        _fail(state_file, str(exc))
     except Exception as exc:
         if config.restore_from is None or "Cannot map checkpoint/savepoint state" not in str(exc):
             raise
-        error = (
+        _fail(
+            state_file,
             f"the saved state {config.restore_from} does not fit this version of the job (its"
-            " operators changed); start once with `agentgauge jobs start --fresh`"
+            " operators changed); start once with `agentgauge jobs start --fresh`",
         )
-        state_file.write_text(json.dumps({"status": "FAILED", "error": error}))
-        log.error(error)
-        sys.exit(1)
     client = result.get_job_client()
     assert client is not None
     job_id = str(client.get_job_id())
+    mark_layout(config.checkpoint_dir / job_id)
     state = {
         "job_id": job_id,
         "restored_from": str(config.restore_from or ""),
@@ -111,11 +115,18 @@ def run_streaming(config: JobConfig, state_file: Path) -> None:
     savepoints = config.checkpoint_dir.parent / "savepoints"
     try:
         path = stop_with_savepoint(client, savepoints.resolve().as_uri())
+        mark_layout(Path(urlparse(path).path))
         log.warning("stopped with savepoint %s", path)
     except Exception as exc:  # the retained checkpoints remain to resume from
         log.error("stop with savepoint failed (%s); cancelling", exc)
         client.cancel().result()
     state_file.write_text(json.dumps({**state, "status": "STOPPED"}))
+
+
+def _fail(state_file: Path, error: str) -> NoReturn:
+    state_file.write_text(json.dumps({"status": "FAILED", "error": error}))
+    log.error(error)
+    sys.exit(1)
 
 
 def stop_with_savepoint(client: JobClient, directory: str) -> str:

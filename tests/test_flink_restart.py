@@ -13,6 +13,13 @@ import pytest
 from kafka import KafkaProducer
 from pyflink.table import EnvironmentSettings, TableEnvironment
 
+from jobs.checkpoints import (
+    LAYOUT_FILE,
+    STATE_LAYOUT,
+    StateLayoutError,
+    check_layout,
+    mark_layout,
+)
 from jobs.runner import prepare_streaming
 from jobs.service import JobError, LocalJob, job_config
 from streams.settings import Settings
@@ -123,6 +130,27 @@ def test_start_on_state_of_another_job_version_names_the_way_out(
     assert job.start(job_config(s, resume=False))  # --fresh: runs, from empty state
     assert job.status(job_config(s)).state == "RUNNING"
     assert job.stop()
+    # The savepoint of that stop is this version's own: the next start resumes from it.
+    assert job.start(job_config(s))
+    restored = json.loads(job.state_file.read_text())["restored_from"]
+    assert "savepoints" in restored and (Path(restored) / LAYOUT_FILE).is_file()
+    assert job.stop()
+
+
+def test_saved_state_of_another_state_layout_names_the_way_out(tmp_path: Path) -> None:
+    s = Settings(bootstrap_servers="127.0.0.1:1", var_dir=tmp_path)
+    point = tmp_path / "checkpoints" / "0123abcd" / "chk-7"
+    point.mkdir(parents=True)
+    (point / "_metadata").write_bytes(b"x")
+    (point.parent / LAYOUT_FILE).write_text("7\n")  # written by a version with another layout
+    with pytest.raises(
+        StateLayoutError, match=rf"layout 7, this version's is {STATE_LAYOUT}\).*--fresh"
+    ):
+        prepare_streaming(job_config(s))
+    mark_layout(point.parent)
+    check_layout(point)  # checkpoints of this version restore
+    (point.parent / LAYOUT_FILE).unlink()
+    check_layout(point)  # so does state saved before layouts were recorded (layout 1)
 
 
 def test_fresh_start_ignores_saved_state(tmp_path: Path) -> None:
