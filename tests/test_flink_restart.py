@@ -149,8 +149,9 @@ def test_saved_state_of_another_state_layout_names_the_way_out(tmp_path: Path) -
         prepare_streaming(job_config(s))
     mark_layout(point.parent)
     check_layout(point)  # checkpoints of this version restore
-    (point.parent / LAYOUT_FILE).unlink()
-    check_layout(point)  # so does state saved before layouts were recorded (layout 1)
+    (point.parent / LAYOUT_FILE).unlink()  # saved before layouts were recorded: layout 1
+    with pytest.raises(StateLayoutError, match=r"layout 1, this version's is 2\)"):
+        check_layout(point)
 
 
 def test_fresh_start_ignores_saved_state(tmp_path: Path) -> None:
