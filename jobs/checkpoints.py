@@ -53,7 +53,13 @@ def check_layout(point: Path) -> None:
         found = UNRECORDED_LAYOUT
     if found != str(STATE_LAYOUT):
         raise StateLayoutError(
-            f"the saved state {point} does not fit this version of the job (state layout"
-            f" {found}, this version's is {STATE_LAYOUT}); start once with"
-            " `agentgauge jobs start --fresh`"
+            does_not_fit(point, f"state layout {found}, this version's is {STATE_LAYOUT}")
         )
+
+
+def does_not_fit(point: Path, why: str) -> str:
+    """What ``jobs start`` reports when the saved state cannot be restored, and the way out."""
+    return (
+        f"the saved state {point} does not fit this version of the job ({why}); start once with"
+        " `agentgauge jobs start --fresh`"
+    )

@@ -18,7 +18,13 @@ from pyflink.common import JobClient
 from pyflink.java_gateway import get_gateway
 from pyflink.table import EnvironmentSettings, TableEnvironment, TableResult
 
-from jobs.checkpoints import StateLayoutError, check_layout, latest_restore_point, mark_layout
+from jobs.checkpoints import (
+    StateLayoutError,
+    check_layout,
+    does_not_fit,
+    latest_restore_point,
+    mark_layout,
+)
 from jobs.config import JobConfig
 from jobs.pipeline import build
 from jobs.replay_guard import alert_ids_since, guard_since, replay_filter
@@ -81,11 +87,7 @@ def run_streaming(config: JobConfig, state_file: Path) -> None:
     except Exception as exc:
         if config.restore_from is None or "Cannot map checkpoint/savepoint state" not in str(exc):
             raise
-        _fail(
-            state_file,
-            f"the saved state {config.restore_from} does not fit this version of the job (its"
-            " operators changed); start once with `agentgauge jobs start --fresh`",
-        )
+        _fail(state_file, does_not_fit(config.restore_from, "its operators changed"))
     client = result.get_job_client()
     assert client is not None
     job_id = str(client.get_job_id())

@@ -39,7 +39,7 @@ public class EventTs extends ScalarFunction {
     if (Arrays.equals(last.payload, 0, last.payload.length, utf8.bytes, utf8.off, end)) {
       return last.ts;
     }
-    last.ts = Payloads.readJson(payload, EventTs::readTs);
+    last.ts = utf8.readJson(EventTs::readTs);
     last.payload = Arrays.copyOfRange(utf8.bytes, utf8.off, end);
     return last.ts;
   }

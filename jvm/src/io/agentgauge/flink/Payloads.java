@@ -21,34 +21,14 @@ final class Payloads {
     T read(JsonParser parser) throws IOException;
   }
 
-  /**
-   * {@code read} applied to a parser of the payload: over its bytes in place when they start an
-   * object; else, and when they turn out not to be valid UTF-8 or JSON, over the decoded text
-   * (invalid bytes replaced, as Flink's own functions see it). NULL when neither reads.
-   */
+  /** {@link Utf8#readJson} of the payload. */
   static <T> T readJson(StringData payload, JsonRead<T> read) {
-    Utf8 utf8 = new Utf8(payload);
-    byte[] bytes = utf8.bytes;
-    int off = utf8.off;
-    int len = utf8.len;
-    // Jackson takes the encoding from the first bytes (a BOM, or the zero bytes of UTF-16/32);
-    // '{' and a non-zero byte leave it at UTF-8, the contract's only encoding.
-    if (len >= 2 && bytes[off] == '{' && bytes[off + 1] != 0) {
-      try {
-        return read.read(JSON.createParser(bytes, off, len));
-      } catch (IOException notUtf8OrNotJson) {
-        // read the decoded text below: same answer for bad JSON, replacements for bad UTF-8
-      }
-    }
-    try {
-      return read.read(JSON.createParser(payload.toString()));
-    } catch (IOException notJson) {
-      return null;
-    }
+    return new Utf8(payload).readJson(read);
   }
 
   /** The payload's UTF-8 bytes: {@code bytes[off, off + len)}, in place when they can be. */
   static final class Utf8 {
+    final StringData payload;
     final byte[] bytes;
     final int off;
     final int len;
@@ -58,9 +38,32 @@ final class Payloads {
       s.ensureMaterialized();
       MemorySegment[] segments = s.getSegments();
       boolean inPlace = segments.length == 1 && !segments[0].isOffHeap();
+      this.payload = payload;
       this.bytes = inPlace ? segments[0].getArray() : s.toBytes();
       this.off = inPlace ? s.getOffset() : 0;
       this.len = s.getSizeInBytes();
+    }
+
+    /**
+     * {@code read} applied to a parser of the payload: over its bytes in place when they start an
+     * object; else, and when they turn out not to be valid UTF-8 or JSON, over the decoded text
+     * (invalid bytes replaced, as Flink's own functions see it). NULL when neither reads.
+     */
+    <T> T readJson(JsonRead<T> read) {
+      // Jackson takes the encoding from the first bytes (a BOM, or the zero bytes of UTF-16/32);
+      // '{' and a non-zero byte leave it at UTF-8, the contract's only encoding.
+      if (len >= 2 && bytes[off] == '{' && bytes[off + 1] != 0) {
+        try {
+          return read.read(JSON.createParser(bytes, off, len));
+        } catch (IOException notUtf8OrNotJson) {
+          // read the decoded text below: same answer for bad JSON, replacements for bad UTF-8
+        }
+      }
+      try {
+        return read.read(JSON.createParser(payload.toString()));
+      } catch (IOException notJson) {
+        return null;
+      }
     }
   }
 
