@@ -15,6 +15,7 @@ from jobs.config import JobConfig
 STATE_LAYOUT = 2
 LAYOUT_FILE = "agentgauge-state-layout"
 UNRECORDED_LAYOUT = "1"  # state saved before layouts were recorded
+FRESH_START_FILE = "agentgauge-fresh-start"  # state saved before a `--fresh` start is superseded
 
 
 class StateLayoutError(RuntimeError):
@@ -22,13 +23,23 @@ class StateLayoutError(RuntimeError):
 
 
 def restore_points(config: JobConfig) -> list[Path]:
-    """Completed checkpoints (chk-N with _metadata) and savepoints, newest first."""
+    """Completed checkpoints (chk-N with _metadata) and savepoints, newest first; none saved
+    before the last `--fresh` start (its job ran from empty state, so they are not its past)."""
     found: list[Path] = []
     for root in (config.checkpoint_dir, config.checkpoint_dir.parent / "savepoints"):
         if root.exists():
             found += [m.parent for m in root.glob("*/*/_metadata")]
             found += [m.parent for m in root.glob("*/_metadata")]
-    return sorted(set(found), key=lambda p: (p / "_metadata").stat().st_mtime, reverse=True)
+    fresh = config.checkpoint_dir / FRESH_START_FILE
+    since = fresh.stat().st_mtime if fresh.is_file() else 0.0
+    saved = {p: (p / "_metadata").stat().st_mtime for p in found}
+    return sorted((p for p in saved if saved[p] > since), key=saved.__getitem__, reverse=True)
+
+
+def mark_fresh_start(config: JobConfig) -> None:
+    """Record a `--fresh` start: later starts no longer resume from state saved before it."""
+    config.checkpoint_dir.mkdir(parents=True, exist_ok=True)
+    (config.checkpoint_dir / FRESH_START_FILE).touch()
 
 
 def latest_restore_point(config: JobConfig) -> Path | None:

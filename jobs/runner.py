@@ -17,12 +17,14 @@ from urllib.parse import urlparse
 from pyflink.common import JobClient
 from pyflink.java_gateway import get_gateway
 from pyflink.table import EnvironmentSettings, TableEnvironment, TableResult
+from tenacity import retry, retry_if_exception, stop_after_delay, wait_fixed
 
 from jobs.checkpoints import (
     StateLayoutError,
     check_layout,
     does_not_fit,
     latest_restore_point,
+    mark_fresh_start,
     mark_layout,
 )
 from jobs.config import JobConfig
@@ -67,6 +69,7 @@ def run_bounded(config: JobConfig) -> None:
 def prepare_streaming(config: JobConfig) -> JobConfig:
     """Resume from the newest checkpoint or savepoint, guarding against replayed alerts."""
     if not config.resume:
+        mark_fresh_start(config)
         return config.model_copy(update={"restore_from": None})
     point = config.restore_from or latest_restore_point(config)
     if point is None:
@@ -131,6 +134,18 @@ def _fail(state_file: Path, error: str) -> NoReturn:
     sys.exit(1)
 
 
+def _tasks_not_running(exc: BaseException) -> bool:
+    return "Not all required tasks are currently running" in str(exc)
+
+
+# Right after a start (or while Flink restarts a failed task) some tasks are still deploying and
+# Flink refuses the savepoint; a stop then waits for them instead of falling back to a cancel.
+@retry(
+    retry=retry_if_exception(_tasks_not_running),
+    stop=stop_after_delay(60),  # below `jobs stop`'s 90 s before it kills the runner
+    wait=wait_fixed(1),
+    reraise=True,
+)
 def stop_with_savepoint(client: JobClient, directory: str) -> str:
     """PyFlink 2.0's JobClient.stop_with_savepoint calls a Java overload that no longer exists
     (it lacks the SavepointFormatType argument), so call the Java client directly."""

@@ -4,6 +4,7 @@ lake holds exactly the unique valid events."""
 from __future__ import annotations
 
 import json
+import os
 import time
 from collections import Counter
 from pathlib import Path
@@ -14,10 +15,12 @@ from kafka import KafkaProducer
 from pyflink.table import EnvironmentSettings, TableEnvironment
 
 from jobs.checkpoints import (
+    FRESH_START_FILE,
     LAYOUT_FILE,
     STATE_LAYOUT,
     StateLayoutError,
     check_layout,
+    latest_restore_point,
     mark_layout,
 )
 from jobs.runner import prepare_streaming
@@ -162,3 +165,13 @@ def test_fresh_start_ignores_saved_state(tmp_path: Path) -> None:
     fresh = prepare_streaming(job_config(s, resume=False))
     assert fresh.restore_from is None and fresh.replay_filter == "TRUE"
     assert job_config(s).resume  # by default a start resumes (covered end to end above)
+    # State saved before the fresh start is not the fresh job's past: later starts skip it...
+    assert latest_restore_point(job_config(s)) is None
+    assert prepare_streaming(job_config(s)).restore_from is None
+    # ...and resume from what the fresh job saves.
+    later = tmp_path / "savepoints" / "savepoint-0123ab-456"
+    later.mkdir(parents=True)
+    (later / "_metadata").write_bytes(b"x")
+    marked = (tmp_path / "checkpoints" / FRESH_START_FILE).stat().st_mtime
+    os.utime(later / "_metadata", (marked + 1, marked + 1))  # coarse file clocks: a tick later
+    assert latest_restore_point(job_config(s)) == later
