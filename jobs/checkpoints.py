@@ -11,6 +11,7 @@ from jobs.config import JobConfig
 # sql/flink, a changed accumulator of a function in jvm/src). A start on saved state of another
 # layout then stops and names the way out (`jobs start --fresh`); without the check, Flink maps
 # the old state onto the new operators and restarts forever on a StateMigrationException.
+# tests/test_state_layout.py fails when those change without a bump.
 # 2: AG_RUN_STATE keeps its sets in its accumulator (RAW fields) instead of MapViews.
 STATE_LAYOUT = 2
 LAYOUT_FILE = "agentgauge-state-layout"
