@@ -21,6 +21,8 @@ class Scenario:
     loops: set[str] = field(default_factory=set)
     customer_breaches: set[str] = field(default_factory=set)
     secrets: list[str] = field(default_factory=list)
+    # event_id -> (text, replacement) applied to its JSON: escapes a careless producer might write
+    escapes: dict[str, list[tuple[str, str]]] = field(default_factory=dict)
     _n: int = 0
 
     def event(
@@ -50,7 +52,13 @@ class Scenario:
         return e
 
     def payloads(self) -> list[bytes]:
-        good = [json.dumps(e).encode() for e in self.events]
+        good = []
+        for e in self.events:
+            text = json.dumps(e)
+            for plain, escaped in self.escapes.get(e["event_id"], []):
+                assert plain in text, plain
+                text = text.replace(plain, escaped)
+            good.append(text.encode())
         return (
             good
             + [json.dumps(d).encode() for d in self.duplicates]
@@ -129,6 +137,20 @@ def rules_scenario() -> Scenario:
             "note": "card 4111 1111 1111 1111",
         },
     )
+    # The same secrets behind JSON escapes (\u0040 is '@', \u005f '_', \/ '/'): the job reads
+    # through them. Python's json.dumps writes every non-ASCII character as such an escape.
+    esc = s.event(
+        "run-S",
+        "error",
+        category="other",
+        message="mail jill.roe@example.org now, see https://docs.example.org/x",
+        attributes={"api_key": "escaped-secret-789", "note": "caf\u00e9"},
+    )
+    s.escapes[esc["event_id"]] = [
+        ("@", "\\u0040"),
+        ('"api_key"', '"api\\u005fkey"'),
+        ("https://", "https:\\/\\/"),
+    ]
     # Bad records, one per class, each with the reason the DLQ must carry.
     good = dict(s.events[1])
     s.secrets = [
@@ -136,6 +158,8 @@ def rules_scenario() -> Scenario:
         "plain-secret-123",
         "hdr-secret-456",
         "4111 1111 1111 1111",
+        "jill.roe@example.org",
+        "escaped-secret-789",
     ]
     s.raw_bad = [
         ('{"event_id": "bad-1", "schema_version": "1.0", "event_ty', "$: invalid JSON"),

@@ -142,6 +142,10 @@ def test_server_side_redaction_before_landing(ran: dict[str, Any]) -> None:
     assert line["attributes"]["api_key"] == "[REDACTED:key]"
     assert line["attributes"]["X-Api-Key"] == "[REDACTED:key]"
     assert line["attributes"]["note"] == "card [REDACTED:card_number]"
+    (esc,) = [e for e in ran["lake"] if e["run_id"] == "run-S"]
+    assert esc["message"] == "mail [REDACTED:email] now, see https://docs.example.org/x"
+    assert esc["attributes"] == {"api_key": "[REDACTED:key]", "note": "café"}
+    assert "escaped-secret-789" not in orjson.dumps(esc).decode()
 
 
 def test_rerun_is_idempotent_on_the_alerts_topic(ran: dict[str, Any]) -> None:

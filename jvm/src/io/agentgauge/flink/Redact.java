@@ -1,6 +1,7 @@
 package io.agentgauge.flink;
 
 import java.io.IOException;
+import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Base64;
@@ -8,6 +9,9 @@ import java.util.List;
 import java.util.Locale;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.apache.flink.shaded.jackson2.com.fasterxml.jackson.core.JsonFactory;
+import org.apache.flink.shaded.jackson2.com.fasterxml.jackson.core.JsonGenerator;
+import org.apache.flink.shaded.jackson2.com.fasterxml.jackson.core.JsonParser;
 import org.apache.flink.shaded.jackson2.com.fasterxml.jackson.databind.JsonNode;
 import org.apache.flink.shaded.jackson2.com.fasterxml.jackson.databind.ObjectMapper;
 import org.apache.flink.table.annotation.DataTypeHint;
@@ -19,11 +23,15 @@ import org.apache.flink.table.functions.ScalarFunction;
  * {@code AG_REDACT(payload)}: the payload with the SDK's redaction rules applied
  * ({@code streams/config/redaction.yaml}, compiled by {@code jobs/udf.py} and passed as the job
  * parameter {@code agentgauge.redaction}). Each rule runs only when one of its prefilter literals
- * occurs, so most payloads are only scanned for those.
+ * occurs, so most payloads are only scanned for those. A payload whose JSON escapes could hide
+ * what the rules look for ({@code \\u0040} for {@code @}, {@code api\\u005fkey}, {@code \\/}) is
+ * rewritten without them first (the same JSON, re-serialized) and redacted like any other; it goes
+ * on rewritten only if a rule hit.
  */
 public class Redact extends ScalarFunction {
   private static final long serialVersionUID = 1L;
   public static final String REDACTION_PARAMETER = "agentgauge.redaction";
+  private static final JsonFactory JSON = new JsonFactory();
   private transient List<Rule> rules;
 
   private static final class Rule {
@@ -79,8 +87,15 @@ public class Redact extends ScalarFunction {
     // The prefilters (ASCII hints, digits) read the payload's bytes as Latin-1, which answers as
     // the decoded text would. Most payloads hit no rule and are returned as they are.
     String view = Payloads.latin1(payload);
+    String text = null; // the decoded payload, once a rule applies
+    String plain = null; // the payload rewritten without escapes that could hide a match
+    if (view.indexOf('\\') >= 0 && (view.contains("\\u") || view.contains("\\/"))) {
+      plain = unescaped(payload.toString());
+      if (plain != null) {
+        text = view = plain; // the hints are ASCII: they read the same in the decoded text
+      }
+    }
     String viewLower = null;
-    String out = null; // the decoded payload, once a rule applies
     for (Rule rule : rules) {
       if (rule.hints.length > 0) {
         if (rule.lowerHints && viewLower == null) {
@@ -90,15 +105,38 @@ public class Redact extends ScalarFunction {
           continue;
         }
       }
-      if (rule.minDigits > 0 && !hasDigitRun(out == null ? view : out, rule.minDigits)) {
+      if (rule.minDigits > 0 && !hasDigitRun(text == null ? view : text, rule.minDigits)) {
         continue;
       }
-      if (out == null) {
-        out = payload.toString();
+      if (text == null) {
+        text = payload.toString();
       }
-      out = rule.pattern.matcher(out).replaceAll(rule.replacement);
+      text = rule.pattern.matcher(text).replaceAll(rule.replacement);
     }
-    return out == null ? payload : StringData.fromString(out);
+    // A rewrite that redacted nothing is dropped: the payload goes on exactly as it came.
+    return text == null || text.equals(plain) ? payload : StringData.fromString(text);
+  }
+
+  /**
+   * The JSON document {@code json} written again without {@code \\u} and {@code \\/} escapes
+   * (Jackson escapes only quotes, backslashes and control characters); null if it is not one
+   * JSON document, which is then redacted as it is.
+   */
+  static String unescaped(String json) {
+    StringWriter out = new StringWriter(json.length());
+    try (JsonParser parser = JSON.createParser(json);
+        JsonGenerator gen = JSON.createGenerator(out)) {
+      if (parser.nextToken() == null) {
+        return null;
+      }
+      gen.copyCurrentStructure(parser);
+      if (parser.nextToken() != null) {
+        return null;
+      }
+    } catch (IOException e) {
+      return null;
+    }
+    return out.toString();
   }
 
   private static boolean containsAny(String text, String[] hints) {
