@@ -1,9 +1,11 @@
 package io.agentgauge.flink;
 
 import java.io.IOException;
+import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
 import org.apache.flink.core.memory.MemorySegment;
 import org.apache.flink.shaded.jackson2.com.fasterxml.jackson.core.JsonFactory;
+import org.apache.flink.shaded.jackson2.com.fasterxml.jackson.core.JsonGenerator;
 import org.apache.flink.shaded.jackson2.com.fasterxml.jackson.core.JsonParser;
 import org.apache.flink.table.data.StringData;
 import org.apache.flink.table.data.binary.BinaryStringData;
@@ -65,6 +67,30 @@ final class Payloads {
         return null;
       }
     }
+  }
+
+  /**
+   * The payload's JSON document written again without {@code \\u} and {@code \\/} escapes
+   * (Jackson escapes only quotes, backslashes and control characters); NULL if it is not one JSON
+   * document.
+   */
+  static String unescaped(StringData payload) {
+    return readJson(payload, Payloads::rewrite);
+  }
+
+  private static String rewrite(JsonParser parser) throws IOException {
+    StringWriter out = new StringWriter();
+    try (JsonParser p = parser;
+        JsonGenerator gen = JSON.createGenerator(out)) {
+      if (p.nextToken() == null) {
+        return null;
+      }
+      gen.copyCurrentStructure(p);
+      if (p.nextToken() != null) {
+        return null;
+      }
+    }
+    return out.toString();
   }
 
   /**

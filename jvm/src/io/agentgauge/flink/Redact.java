@@ -1,7 +1,6 @@
 package io.agentgauge.flink;
 
 import java.io.IOException;
-import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Base64;
@@ -9,9 +8,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import org.apache.flink.shaded.jackson2.com.fasterxml.jackson.core.JsonFactory;
-import org.apache.flink.shaded.jackson2.com.fasterxml.jackson.core.JsonGenerator;
-import org.apache.flink.shaded.jackson2.com.fasterxml.jackson.core.JsonParser;
 import org.apache.flink.shaded.jackson2.com.fasterxml.jackson.databind.JsonNode;
 import org.apache.flink.shaded.jackson2.com.fasterxml.jackson.databind.ObjectMapper;
 import org.apache.flink.table.annotation.DataTypeHint;
@@ -31,7 +27,6 @@ import org.apache.flink.table.functions.ScalarFunction;
 public class Redact extends ScalarFunction {
   private static final long serialVersionUID = 1L;
   public static final String REDACTION_PARAMETER = "agentgauge.redaction";
-  private static final JsonFactory JSON = new JsonFactory();
   private transient List<Rule> rules;
 
   private static final class Rule {
@@ -90,7 +85,7 @@ public class Redact extends ScalarFunction {
     String text = null; // the decoded payload, once a rule applies
     String plain = null; // the payload rewritten without escapes that could hide a match
     if (view.indexOf('\\') >= 0 && (view.contains("\\u") || view.contains("\\/"))) {
-      plain = unescaped(payload.toString());
+      plain = Payloads.unescaped(payload);
       if (plain != null) {
         text = view = plain; // the hints are ASCII: they read the same in the decoded text
       }
@@ -115,28 +110,6 @@ public class Redact extends ScalarFunction {
     }
     // A rewrite that redacted nothing is dropped: the payload goes on exactly as it came.
     return text == null || text.equals(plain) ? payload : StringData.fromString(text);
-  }
-
-  /**
-   * The JSON document {@code json} written again without {@code \\u} and {@code \\/} escapes
-   * (Jackson escapes only quotes, backslashes and control characters); null if it is not one
-   * JSON document, which is then redacted as it is.
-   */
-  static String unescaped(String json) {
-    StringWriter out = new StringWriter(json.length());
-    try (JsonParser parser = JSON.createParser(json);
-        JsonGenerator gen = JSON.createGenerator(out)) {
-      if (parser.nextToken() == null) {
-        return null;
-      }
-      gen.copyCurrentStructure(parser);
-      if (parser.nextToken() != null) {
-        return null;
-      }
-    } catch (IOException e) {
-      return null;
-    }
-    return out.toString();
   }
 
   private static boolean containsAny(String text, String[] hints) {
