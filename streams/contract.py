@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, get_args
 
 from pydantic import (
     BaseModel,
@@ -36,8 +36,8 @@ EVENT_TYPES = (
     "human_review",
     "run_finished",
 )
-CALL_STATUSES = ("ok", "error")
-RETRY_REASONS = (
+CallStatus = Literal["ok", "error"]
+RetryReason = Literal[
     "rate_limit",
     "timeout",
     "transient_error",
@@ -46,9 +46,9 @@ RETRY_REASONS = (
     "tool_error",
     "low_confidence",
     "other",
-)
-RETRY_STRATEGIES = ("quick", "backoff", "guided", "human")
-ERROR_CATEGORIES = (
+]
+RetryStrategy = Literal["quick", "backoff", "guided", "human"]
+ErrorCategory = Literal[
     "tool_error",
     "policy_violation",
     "context_failure",
@@ -56,9 +56,15 @@ ERROR_CATEGORIES = (
     "timeout",
     "budget_exceeded",
     "other",
-)
-REVIEW_OUTCOMES = ("approved", "overridden", "rejected")
-RUN_STATUSES = ("success", "failure", "escalated", "halted")
+]
+ReviewOutcome = Literal["approved", "overridden", "rejected"]
+RunStatus = Literal["success", "failure", "escalated", "halted"]
+CALL_STATUSES: tuple[str, ...] = get_args(CallStatus)
+RETRY_REASONS: tuple[str, ...] = get_args(RetryReason)
+RETRY_STRATEGIES: tuple[str, ...] = get_args(RetryStrategy)
+ERROR_CATEGORIES: tuple[str, ...] = get_args(ErrorCategory)
+REVIEW_OUTCOMES: tuple[str, ...] = get_args(ReviewOutcome)
+RUN_STATUSES: tuple[str, ...] = get_args(RunStatus)
 
 # RFC 3339 date-time with a mandatory offset (Z or +hh:mm). Python's fromisoformat accepts
 # more than RFC 3339 (naive values, week dates), so the shape is checked first.
@@ -156,13 +162,13 @@ class ModelCall(Envelope):
     cost_usd: NonNegFloat | None = None
     latency_ms: NonNegFloat | None = None
     attempt: Attempt | None = Field(default=None, description=">= 2 means a retry attempt")
-    status: Literal["ok", "error"] | None = None
+    status: CallStatus | None = None
 
 
 class ToolCall(Envelope):
     event_type: Literal["tool_call"]
     tool: NonEmptyStr = Field(description="OTel gen_ai.tool.name")
-    status: Literal["ok", "error"]
+    status: CallStatus
     latency_ms: NonNegFloat | None = None
     cost_usd: NonNegFloat | None = None
     attempt: Attempt | None = None
@@ -178,31 +184,14 @@ class Decision(Envelope):
 
 class Retry(Envelope):
     event_type: Literal["retry"]
-    reason: Literal[
-        "rate_limit",
-        "timeout",
-        "transient_error",
-        "malformed_output",
-        "validation_failed",
-        "tool_error",
-        "low_confidence",
-        "other",
-    ]
+    reason: RetryReason
     attempt: Attempt | None = None
-    strategy: Literal["quick", "backoff", "guided", "human"] | None = None
+    strategy: RetryStrategy | None = None
 
 
 class Error(Envelope):
     event_type: Literal["error"]
-    category: Literal[
-        "tool_error",
-        "policy_violation",
-        "context_failure",
-        "model_failure",
-        "timeout",
-        "budget_exceeded",
-        "other",
-    ]
+    category: ErrorCategory
     code: StrictStr | None = None
     message: StrictStr | None = None
     fatal: StrictBool | None = None
@@ -216,13 +205,13 @@ class Escalation(Envelope):
 
 class HumanReview(Envelope):
     event_type: Literal["human_review"]
-    outcome: Literal["approved", "overridden", "rejected"]
+    outcome: ReviewOutcome
     reviewer_id: StrictStr | None = None
 
 
 class RunFinished(Envelope):
     event_type: Literal["run_finished"]
-    status: Literal["success", "failure", "escalated", "halted"]
+    status: RunStatus
     duration_ms: NonNegFloat | None = None
     quality_score: UnitInterval | None = None
 

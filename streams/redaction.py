@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -152,9 +153,14 @@ class Redactor:
             return [self._value(v) for v in value]
         return value
 
-    def _mapping(self, data: dict[str, Any]) -> dict[str, Any]:
+    def _mapping(
+        self, data: dict[str, Any], protected: AbstractSet[str] = frozenset()
+    ) -> dict[str, Any]:
         out: dict[str, Any] = {}
         for key, value in data.items():
+            if key in protected:
+                out[key] = value
+                continue
             name = self.sensitive_key(key)
             if name is not None and value is not None:
                 out[key] = f"[REDACTED:{name}]"
@@ -165,15 +171,4 @@ class Redactor:
 
     def event(self, event: dict[str, Any]) -> dict[str, Any]:
         """A redacted copy of a wire event; structural fields pass through untouched."""
-        out: dict[str, Any] = {}
-        for key, value in event.items():
-            if key in PROTECTED_FIELDS:
-                out[key] = value
-                continue
-            name = self.sensitive_key(key)
-            if name is not None and value is not None:
-                out[key] = f"[REDACTED:{name}]"
-                self.redacted += 1
-            else:
-                out[key] = self._value(value)
-        return out
+        return self._mapping(event, PROTECTED_FIELDS)

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from streams.contract import SCHEMA_VERSION, format_ts
+from streams.contract import RETRY_REASONS, SCHEMA_VERSION, format_ts
 from streams.pricing import PriceTable
 
 INCIDENTS = (
@@ -208,6 +208,23 @@ class _Sim:
         slow = inc.active("latency_spike", t0) and workflow == cfg.incident_workflow
         erring = inc.active("error_spike", t0) and workflow == cfg.incident_workflow
         drift = inc.active("success_drift", t0) and segment == cfg.drift_segment
+
+        def model_call(model: str, in_tok: int, out_tok: int, attempt: int) -> None:
+            latency = rng.lognormvariate(6.6, 0.35) * (6.0 if slow else 1.0)
+            cost = self.prices.cost(model, in_tok, out_tok) or 0.0
+            emit(
+                "model_call",
+                advance_ms=latency,
+                model=model,
+                provider=_provider(model),
+                input_tokens=in_tok,
+                output_tokens=out_tok,
+                cost_usd=round(cost, 6),
+                latency_ms=round(latency, 1),
+                attempt=attempt,
+                status="ok",
+            )
+
         budget = round(rng.choice([0.5, 1.0, 2.0]), 2) if rng.random() < 0.3 else None
         emit("run_started", budget_usd=budget)
 
@@ -226,38 +243,10 @@ class _Sim:
                 out_tok = int(rng.lognormvariate(5.6, 0.6))
                 if special == "cost_runaway":
                     in_tok, out_tok, model = in_tok * 12, out_tok * 6, "claude-opus-4"
-                latency = rng.lognormvariate(6.6, 0.35) * (6.0 if slow else 1.0)
-                cost = self.prices.cost(model, in_tok, out_tok) or 0.0
-                emit(
-                    "model_call",
-                    advance_ms=latency,
-                    model=model,
-                    provider=_provider(model),
-                    input_tokens=in_tok,
-                    output_tokens=out_tok,
-                    cost_usd=round(cost, 6),
-                    latency_ms=round(latency, 1),
-                    attempt=1,
-                    status="ok",
-                )
+                model_call(model, in_tok, out_tok, attempt=1)
                 retry_p = 0.6 if storm else 0.04
                 if rng.random() < retry_p:
-                    reason = (
-                        "rate_limit"
-                        if storm
-                        else rng.choice(
-                            [
-                                "rate_limit",
-                                "timeout",
-                                "transient_error",
-                                "malformed_output",
-                                "validation_failed",
-                                "tool_error",
-                                "low_confidence",
-                                "other",
-                            ]
-                        )
-                    )
+                    reason = "rate_limit" if storm else rng.choice(RETRY_REASONS)
                     emit(
                         "retry",
                         advance_ms=50,
@@ -265,20 +254,7 @@ class _Sim:
                         attempt=2,
                         strategy=rng.choice(["quick", "backoff", "guided"]),
                     )
-                    latency2 = rng.lognormvariate(6.6, 0.35) * (6.0 if slow else 1.0)
-                    cost2 = self.prices.cost(model, in_tok, out_tok) or 0.0
-                    emit(
-                        "model_call",
-                        advance_ms=latency2,
-                        model=model,
-                        provider=_provider(model),
-                        input_tokens=in_tok,
-                        output_tokens=out_tok,
-                        cost_usd=round(cost2, 6),
-                        latency_ms=round(latency2, 1),
-                        attempt=2,
-                        status="ok",
-                    )
+                    model_call(model, in_tok, out_tok, attempt=2)
             if step < n_tools:
                 tool = spec["tools"][
                     0 if special == "tool_loop" else rng.randrange(len(spec["tools"]))
