@@ -1,4 +1,8 @@
-"""Flink job throughput against a passthrough SQL job over the same topic, and alert latency.
+"""Flink job throughput against passthrough SQL jobs over the same topic, and alert latency.
+
+Baselines, all parallelism 2 on the same topic: the raw passthrough (the ratio's 1.0), the JSON
+passthrough, the verified stack's keyed window, and de-duplication by event_id alone (the job's
+first stateful stage, for scale).
 
 Run: ``PATH=.venv/bin:$PATH python -m bench.bench_job [--events N]``. Figures are printed, not
 asserted. Each job runs bounded at N and at 2N events of the same topic, after a warm-up run: the
@@ -60,12 +64,33 @@ JSON_COLUMNS = (
 )
 
 
-def passthrough(
-    s: Settings, topic: str, until: dict[int, int] | None = None, parse_json: bool = False
-) -> float:
+# The verified stack's "keyed window" job: the same JSON read, a 10-second event-time tumbling
+# window keyed by workflow and segment (count, cost), as one shuffle and one keyed state access.
+WINDOW_SQL = (
+    "INSERT INTO sink SELECT workflow, segment, window_end, COUNT(*), SUM(cost_usd) "
+    "FROM TABLE(TUMBLE(TABLE src, DESCRIPTOR(kafka_ts), INTERVAL '10' SECOND)) "
+    "GROUP BY workflow, segment, window_start, window_end"
+)
+WINDOW_SINK = "workflow STRING, segment STRING, w_end TIMESTAMP(3), n BIGINT, cost DOUBLE"
+# The job's first stateful stage alone: the same JSON read, de-duplicated by event_id (Flink's
+# keep-first deduplication, one keyed state access per event, state TTL 24 h as the job's).
+DEDUP_SQL = (
+    "INSERT INTO sink SELECT {columns} FROM (SELECT *, ROW_NUMBER() OVER "
+    "(PARTITION BY event_id ORDER BY pt) AS rn FROM src) WHERE rn = 1"
+)
+EXTRA_COLUMNS = {
+    "window": ", kafka_ts TIMESTAMP_LTZ(3) METADATA FROM 'timestamp' VIRTUAL,"
+    " WATERMARK FOR kafka_ts AS kafka_ts - INTERVAL '1' SECOND",
+    "dedup": ", pt AS PROCTIME()",
+}
+
+
+def baseline(s: Settings, topic: str, until: dict[int, int], kind: str) -> float:
+    """A plain Flink SQL job over the topic: ``raw``/``json`` passthrough, ``window``, ``dedup``."""
     t_env = TableEnvironment.create(EnvironmentSettings.in_streaming_mode())
     t_env.get_config().set("parallelism.default", "2")
-    ends = bounded_offsets_option(until or true_end_offsets(s, topic))
+    t_env.get_config().set("table.local-time-zone", "UTC")
+    t_env.get_config().set("table.exec.state.ttl", "24 h")
     src = {
         "connector": "kafka",
         "topic": topic,
@@ -73,16 +98,21 @@ def passthrough(
         "properties.group.id": f"pt-{uuid.uuid4().hex[:6]}",
         "scan.startup.mode": "earliest-offset",
         "scan.bounded.mode": "specific-offsets",
-        "scan.bounded.specific-offsets": ends,
-        "format": "json" if parse_json else "raw",
+        "scan.bounded.specific-offsets": bounded_offsets_option(until),
+        "format": "raw" if kind == "raw" else "json",
     }
-    if parse_json:
+    if kind != "raw":
         src["json.ignore-parse-errors"] = "true"
-    columns = JSON_COLUMNS if parse_json else "payload STRING"
-    t_env.execute_sql(f"CREATE TABLE src ({columns}) WITH ({with_options(src)})")
-    t_env.execute_sql(f"CREATE TABLE sink ({columns}) WITH ('connector' = 'blackhole')")
+    columns = "payload STRING" if kind == "raw" else JSON_COLUMNS
+    source_columns = columns + EXTRA_COLUMNS.get(kind, "")
+    t_env.execute_sql(f"CREATE TABLE src ({source_columns}) WITH ({with_options(src)})")
+    sink_columns = WINDOW_SINK if kind == "window" else columns
+    t_env.execute_sql(f"CREATE TABLE sink ({sink_columns}) WITH ('connector' = 'blackhole')")
+    names = ", ".join(f"`{c.split()[0].strip('`')}`" for c in columns.split(", "))
+    queries = {"window": WINDOW_SQL, "dedup": DEDUP_SQL.format(columns=names)}
+    query = queries.get(kind, "INSERT INTO sink SELECT * FROM src")
     t = time.perf_counter()
-    t_env.execute_sql("INSERT INTO sink SELECT * FROM src").wait()
+    t_env.execute_sql(query).wait()
     return time.perf_counter() - t
 
 
@@ -193,9 +223,15 @@ def main() -> None:
         # Every job runs in the one PyFlink JVM, so the first run of each also warms the JIT for
         # the next: one warm-up run each (discarded), then N and 2N.
         jobs: dict[str, Callable[[dict[int, int]], float]] = {
-            "passthrough (raw -> blackhole)": lambda u: passthrough(s, s.topic_events, u),
-            "passthrough (JSON, 19 fields -> blackhole)": lambda u: passthrough(
-                s, s.topic_events, u, parse_json=True
+            "passthrough (raw -> blackhole)": lambda u: baseline(s, s.topic_events, u, "raw"),
+            "passthrough (JSON, 19 fields -> blackhole)": lambda u: baseline(
+                s, s.topic_events, u, "json"
+            ),
+            "keyed window (JSON, 10 s tumble by workflow, segment)": lambda u: baseline(
+                s, s.topic_events, u, "window"
+            ),
+            "de-duplication only (JSON, keep first by event_id)": lambda u: baseline(
+                s, s.topic_events, u, "dedup"
             ),
             "agentgauge job (all rules, DLQ, lake)": lambda u: full(s, tmp, u),
         }
