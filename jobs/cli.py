@@ -65,6 +65,8 @@ def status() -> None:
     table.add_row("DLQ records", "-" if st.dlq is None else str(st.dlq))
     table.add_row("health", "[green]healthy[/]" if st.healthy else "[red]not healthy[/]")
     console.print(table)
+    if st.problem:
+        err_console.print(f"[red]{st.problem}[/]", soft_wrap=True)
     if not st.healthy:
         raise typer.Exit(1)
 

@@ -29,6 +29,13 @@ from jobs.checkpoints import (
 )
 from jobs.config import JobConfig
 from jobs.pipeline import build
+from jobs.positions import (
+    beyond_end,
+    committed_offsets,
+    describe_beyond_end,
+    positions_beyond_end,
+    reset_to_start,
+)
 from jobs.replay_guard import alert_ids_since, guard_since, replay_filter
 from streams.offsets import bounded_offsets_option, true_end_offsets
 from streams.settings import Settings
@@ -70,6 +77,10 @@ def prepare_streaming(config: JobConfig) -> JobConfig:
     """Resume from the newest checkpoint or savepoint, guarding against replayed alerts."""
     if not config.resume:
         mark_fresh_start(config)
+        settings = _settings(config)
+        if positions_beyond_end(settings, config.group_id, config.topic_events):
+            log.warning("%s was recreated: reading it from its start", config.topic_events)
+            reset_to_start(settings, config.group_id, config.topic_events)
         return config.model_copy(update={"restore_from": None})
     point = config.restore_from or latest_restore_point(config)
     if point is None:
@@ -84,6 +95,7 @@ def run_streaming(config: JobConfig, state_file: Path) -> None:
     """Run until SIGTERM/SIGINT, then stop with a savepoint so the next start resumes exactly."""
     try:
         config = prepare_streaming(config)
+        before = committed_offsets(_settings(config), config.group_id, config.topic_events)
         result = submit(config)
     except StateLayoutError as exc:
         _fail(state_file, str(exc))
@@ -95,6 +107,11 @@ def run_streaming(config: JobConfig, state_file: Path) -> None:
     assert client is not None
     job_id = str(client.get_job_id())
     mark_layout(config.checkpoint_dir / job_id)
+    if config.restore_from is not None:
+        past = resumed_beyond_end(config, before)
+        if past:
+            client.cancel().result()
+            _fail(state_file, describe_beyond_end(config.topic_events, past))
     state = {
         "job_id": job_id,
         "restored_from": str(config.restore_from or ""),
@@ -126,6 +143,20 @@ def run_streaming(config: JobConfig, state_file: Path) -> None:
         log.error("stop with savepoint failed (%s); cancelling", exc)
         client.cancel().result()
     state_file.write_text(json.dumps({**state, "status": "STOPPED"}))
+
+
+def resumed_beyond_end(config: JobConfig, before: dict[int, int]) -> dict[int, tuple[int, int]]:
+    """Whether a resumed job's read positions lie beyond the topic's end. ``before``: the group's
+    committed offsets before the start. None there (the broker lost them with the topic, or they
+    expired) means waiting for the job's first commit, made on a checkpoint; it is then compared
+    (empty if none comes in time: `jobs status` keeps watching)."""
+    settings = _settings(config)
+    committed = before
+    deadline = time.monotonic() + 3 * config.checkpoint_interval_s + 30
+    while not committed and time.monotonic() < deadline:
+        time.sleep(0.5)
+        committed = committed_offsets(settings, config.group_id, config.topic_events)
+    return beyond_end(committed, true_end_offsets(settings, config.topic_events))
 
 
 def _fail(state_file: Path, error: str) -> NoReturn:

@@ -13,10 +13,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from kafka import KafkaAdminClient
-
 from jobs.checkpoints import restore_points
 from jobs.config import JobConfig
+from jobs.positions import beyond_end, committed_offsets, describe_beyond_end
 from streams.broker import pid_alive, terminate
 from streams.offsets import true_end_offsets
 from streams.settings import Settings
@@ -71,6 +70,7 @@ class JobStatus:
     alerts: int | None
     dlq: int | None
     healthy: bool
+    problem: str | None = None
 
 
 class LocalJob:
@@ -170,12 +170,19 @@ class LocalJob:
         latest = points[0] if points else None
         age = time.time() - (latest / "_metadata").stat().st_mtime if latest else None
         lag = alerts = dlq = None
+        past: dict[int, tuple[int, int]] = {}
         with contextlib.suppress(Exception):
-            lag = self._lag(config)
+            ends = true_end_offsets(self.settings, config.topic_events)
+            done = committed_offsets(self.settings, config.group_id, config.topic_events)
+            past = beyond_end(done, ends)
+            lag = sum(max(0, end - done.get(p, 0)) for p, end in ends.items())
             alerts = sum(true_end_offsets(self.settings, config.topic_alerts).values())
             dlq = sum(true_end_offsets(self.settings, config.topic_dlq).values())
         running = pid is not None
         fresh = age is not None and age < 3 * config.checkpoint_interval_s + 30
+        problem = state.get("error") or (
+            describe_beyond_end(config.topic_events, past) if past else None
+        )
         return JobStatus(
             running=running,
             pid=pid,
@@ -187,23 +194,6 @@ class LocalJob:
             latest_checkpoint_age_s=age,
             alerts=alerts,
             dlq=dlq,
-            healthy=running and fresh and lag is not None,
+            healthy=running and fresh and lag is not None and not past,
+            problem=problem,
         )
-
-    def _lag(self, config: JobConfig) -> int:
-        """End offsets minus the offsets the job committed (on each checkpoint)."""
-        ends = true_end_offsets(self.settings, config.topic_events)
-        admin = KafkaAdminClient(
-            bootstrap_servers=self.settings.bootstrap_servers.split(","),
-            **self.settings.kafka_security(),
-        )
-        try:
-            committed = admin.list_group_offsets(config.group_id).get(config.group_id, {})
-        finally:
-            admin.close()
-        done = {
-            tp.partition: om.offset
-            for tp, om in committed.items()
-            if tp.topic == config.topic_events and om.offset >= 0
-        }
-        return sum(max(0, end - done.get(p, 0)) for p, end in ends.items())

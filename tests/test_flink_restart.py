@@ -23,10 +23,13 @@ from jobs.checkpoints import (
     latest_restore_point,
     mark_layout,
 )
+from jobs.positions import committed_offsets
 from jobs.runner import prepare_streaming
 from jobs.service import JobError, LocalJob, job_config
+from streams.broker import EmbeddedBroker
 from streams.settings import Settings
-from tests.conftest import isolated_settings
+from streams.topics import create_topics
+from tests.conftest import free_port, isolated_settings
 from tests.flink_fixtures import Scenario
 from tests.kafka_util import read_json
 from tests.test_flink_rules import lake_lines
@@ -157,8 +160,8 @@ def test_saved_state_of_another_state_layout_names_the_way_out(tmp_path: Path) -
         check_layout(point)
 
 
-def test_fresh_start_ignores_saved_state(tmp_path: Path) -> None:
-    s = Settings(bootstrap_servers="127.0.0.1:1", var_dir=tmp_path)
+def test_fresh_start_ignores_saved_state(broker: Any, tmp_path: Path) -> None:
+    s = isolated_settings(broker, tmp_path)
     point = tmp_path / "checkpoints" / "0123abcd" / "chk-7"
     point.mkdir(parents=True)
     (point / "_metadata").write_bytes(b"x")
@@ -175,3 +178,47 @@ def test_fresh_start_ignores_saved_state(tmp_path: Path) -> None:
     marked = (tmp_path / "checkpoints" / FRESH_START_FILE).stat().st_mtime
     os.utime(later / "_metadata", (marked + 1, marked + 1))  # coarse file clocks: a tick later
     assert latest_restore_point(job_config(s)) == later
+
+
+def test_saved_positions_beyond_a_recreated_topic_name_the_way_out(tmp_path: Path) -> None:
+    """The embedded broker keeps topics in memory: after its restart the saved read positions lie
+    beyond the new topic's end. A resume would skip the new events; it stops and names --fresh,
+    which reads the new topic from its start."""
+    broker = EmbeddedBroker(tmp_path / "broker", free_port())
+    broker.start()
+    s = Settings(bootstrap_servers=f"127.0.0.1:{broker.port}", var_dir=tmp_path / "var")
+    cfg = job_config(s, checkpoint_interval_s=1.0)
+    job = LocalJob(s)
+    sc = Scenario()
+    try:
+        create_topics(s)
+        job.start(cfg)
+        _send(
+            s, [sc.event(f"old-{i}", "model_call", model="gpt-4o", cost_usd=0.1) for i in range(30)]
+        )
+        deadline = time.monotonic() + 120
+        while sum(committed_offsets(s, cfg.group_id, s.topic_events).values()) < 30:
+            assert time.monotonic() < deadline, "the job did not commit the first 30 events"
+            time.sleep(0.5)
+        assert job.stop()
+        broker.stop()
+        broker.start()  # every topic is gone
+        create_topics(s)
+        _send(s, [sc.event("new-run", "model_call", model="gpt-4o", cost_usd=1.5)])
+
+        with pytest.raises(JobError, match=r"beyond the end of agent-events .*--fresh"):
+            job.start(cfg)
+        status = job.status(cfg)
+        assert not status.healthy and status.problem and "--fresh" in status.problem
+
+        job.start(job_config(s, checkpoint_interval_s=1.0, resume=False))
+        alerts = _wait_for(s, {"new-run"}, timeout=120)
+        assert [a["run_id"] for a in alerts] == ["new-run"]
+        deadline = time.monotonic() + 60
+        while not ((status := job.status(cfg)).healthy and status.lag == 0):
+            assert time.monotonic() < deadline, status  # caught up, once its offsets are committed
+            time.sleep(1)
+        assert status.problem is None
+    finally:
+        job.stop()
+        broker.stop()

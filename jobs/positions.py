@@ -1,0 +1,72 @@
+"""Where the job stands in the events topic: its committed offsets against the topic's end.
+
+A job that resumes saved state resumes its read positions too. If the topic was recreated since
+(the embedded broker keeps topics in memory, so every broker restart does that), those positions
+lie beyond the new topic's end: the job would wait there, skipping every event below them,
+while looking idle and current. Kafka resets such a consumer to the start of the partition
+(OFFSET_OUT_OF_RANGE + ``auto.offset.reset``); the embedded broker never answers out of range.
+"""
+
+from __future__ import annotations
+
+import contextlib
+
+from kafka import KafkaAdminClient, KafkaConsumer, TopicPartition
+from kafka.structs import OffsetAndMetadata
+
+from streams.offsets import true_end_offsets
+from streams.settings import Settings
+
+
+def committed_offsets(settings: Settings, group: str, topic: str) -> dict[int, int]:
+    """partition -> the group's committed offset on ``topic`` (partitions it never committed
+    are left out)."""
+    admin = KafkaAdminClient(
+        bootstrap_servers=settings.bootstrap_servers.split(","), **settings.kafka_security()
+    )
+    try:
+        committed = admin.list_group_offsets(group).get(group, {})
+    finally:
+        admin.close()
+    return {
+        tp.partition: int(om.offset)
+        for tp, om in committed.items()
+        if tp.topic == topic and om.offset >= 0
+    }
+
+
+def beyond_end(committed: dict[int, int], ends: dict[int, int]) -> dict[int, tuple[int, int]]:
+    """partition -> (committed, end) where the committed offset lies past the topic's end."""
+    return {p: (o, ends.get(p, 0)) for p, o in sorted(committed.items()) if o > ends.get(p, 0)}
+
+
+def describe_beyond_end(topic: str, past: dict[int, tuple[int, int]]) -> str:
+    where = ", ".join(f"partition {p}: {o} > {e}" for p, (o, e) in past.items())
+    return (
+        f"the job's read positions lie beyond the end of {topic} ({where}): the topic was"
+        " recreated since they were saved (the embedded broker keeps topics in memory only), and"
+        " events below those offsets would be skipped. Start with `agentgauge jobs start --fresh`"
+        " to read the topic from its start"
+    )
+
+
+def reset_to_start(settings: Settings, group: str, topic: str) -> None:
+    """Commit the start of every partition of ``topic`` for ``group`` (what Kafka's
+    ``auto.offset.reset=earliest`` does for positions it reports out of range)."""
+    consumer = KafkaConsumer(
+        bootstrap_servers=settings.bootstrap_servers.split(","),
+        group_id=group,
+        enable_auto_commit=False,
+        **settings.kafka_security(),
+    )
+    try:
+        tps = [TopicPartition(topic, p) for p in consumer.partitions_for_topic(topic) or []]
+        starts = consumer.beginning_offsets(tps)
+        consumer.commit({tp: OffsetAndMetadata(int(o), "", -1) for tp, o in starts.items()})
+    finally:
+        with contextlib.suppress(Exception):
+            consumer.close()
+
+
+def positions_beyond_end(settings: Settings, group: str, topic: str) -> dict[int, tuple[int, int]]:
+    return beyond_end(committed_offsets(settings, group, topic), true_end_offsets(settings, topic))
