@@ -24,7 +24,8 @@ def start(
         typer.Option(
             "--fresh",
             help="Start from the group's committed offsets with empty rule state, ignoring saved"
-            " checkpoints (needed once after an upgrade that changed the job's graph)",
+            " checkpoints (needed once after an upgrade that changed the job's graph, or after"
+            " the topic was recreated: then from the topic's start)",
         ),
     ] = False,
 ) -> None:

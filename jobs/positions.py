@@ -44,9 +44,10 @@ def describe_beyond_end(topic: str, past: dict[int, tuple[int, int]]) -> str:
     where = ", ".join(f"partition {p}: {o} > {e}" for p, (o, e) in past.items())
     return (
         f"the job's read positions lie beyond the end of {topic} ({where}): the topic was"
-        " recreated since they were saved (the embedded broker keeps topics in memory only), and"
-        " events below those offsets would be skipped. Start with `agentgauge jobs start --fresh`"
-        " to read the topic from its start"
+        " recreated since they were saved (every restart of the embedded broker, which keeps"
+        " topics in memory only, does that), and events below those offsets would be skipped."
+        " `agentgauge jobs stop` if it runs, then `agentgauge jobs start --fresh` reads the"
+        " topic from its start"
     )
 
 
