@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import logging
 import signal
 import sys
 import time
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from types import FrameType
 from typing import NoReturn
 from urllib.parse import urlparse
 
+from kafka.errors import KafkaError
 from pyflink.common import JobClient
 from pyflink.java_gateway import get_gateway
 from pyflink.table import EnvironmentSettings, TableEnvironment, TableResult
@@ -78,9 +81,10 @@ def prepare_streaming(config: JobConfig) -> JobConfig:
     if not config.resume:
         mark_fresh_start(config)
         settings = _settings(config)
-        if positions_beyond_end(settings, config.group_id, config.topic_events):
-            log.warning("%s was recreated: reading it from its start", config.topic_events)
-            reset_to_start(settings, config.group_id, config.topic_events)
+        with _best_effort("the committed offsets"):
+            if positions_beyond_end(settings, config.group_id, config.topic_events):
+                log.warning("%s was recreated: reading it from its start", config.topic_events)
+                reset_to_start(settings, config.group_id, config.topic_events)
         return config.model_copy(update={"restore_from": None})
     point = config.restore_from or latest_restore_point(config)
     if point is None:
@@ -95,7 +99,10 @@ def run_streaming(config: JobConfig, state_file: Path) -> None:
     """Run until SIGTERM/SIGINT, then stop with a savepoint so the next start resumes exactly."""
     try:
         config = prepare_streaming(config)
-        before = committed_offsets(_settings(config), config.group_id, config.topic_events)
+        before: dict[int, int] | None = None
+        if config.restore_from is not None:
+            with _best_effort("the committed offsets"):
+                before = committed_offsets(_settings(config), config.group_id, config.topic_events)
         result = submit(config)
     except StateLayoutError as exc:
         _fail(state_file, str(exc))
@@ -107,8 +114,10 @@ def run_streaming(config: JobConfig, state_file: Path) -> None:
     assert client is not None
     job_id = str(client.get_job_id())
     mark_layout(config.checkpoint_dir / job_id)
-    if config.restore_from is not None:
-        past = resumed_beyond_end(config, before)
+    if before is not None:
+        past: dict[int, tuple[int, int]] = {}
+        with _best_effort("the resumed read positions"):
+            past = resumed_beyond_end(config, before)
         if past:
             client.cancel().result()
             _fail(state_file, describe_beyond_end(config.topic_events, past))
@@ -157,6 +166,16 @@ def resumed_beyond_end(config: JobConfig, before: dict[int, int]) -> dict[int, t
         time.sleep(0.5)
         committed = committed_offsets(settings, config.group_id, config.topic_events)
     return beyond_end(committed, true_end_offsets(settings, config.topic_events))
+
+
+@contextlib.contextmanager
+def _best_effort(what: str) -> Iterator[None]:
+    """A check the job can start without (``_settings`` carries no SASL/TLS): on a broker it
+    cannot reach, it is skipped with a warning, and `jobs status` reports what it would have."""
+    try:
+        yield
+    except KafkaError as exc:
+        log.warning("could not check %s (%s)", what, exc)
 
 
 def _fail(state_file: Path, error: str) -> NoReturn:
