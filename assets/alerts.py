@@ -8,9 +8,10 @@ import dagster as dg
 import duckdb
 import orjson
 
-from assets import sql as q
+from assets import _db as q
+from assets._factories import weekly_table
 from assets.resources import AlertsSource, Warehouse
-from assets.scorecards import _weekly_table
+from streams.errors import KafkaUnavailable, TopicMissing
 
 
 def store_alerts(conn: duckdb.DuckDBPyConnection, records: list[dict[str, Any]]) -> int:
@@ -27,11 +28,13 @@ def store_alerts(conn: duckdb.DuckDBPyConnection, records: list[dict[str, Any]])
 
 @dg.asset(group_name="warehouse", description="Every alert on agent-alerts, keyed by alert_id.")
 def alerts(
-    context: dg.AssetExecutionContext, warehouse: Warehouse, alerts_source: AlertsSource
+    context: dg.AssetExecutionContext,
+    warehouse: Warehouse,
+    alerts_source: dg.ResourceParam[AlertsSource],
 ) -> dg.MaterializeResult:
     try:
         records = alerts_source.read()
-    except Exception as exc:  # the broker may be down: keep what the warehouse has
+    except (KafkaUnavailable, TopicMissing) as exc:  # keep what the warehouse has
         context.log.warning(f"alerts source unavailable ({exc}); keeping the stored alerts")
         records = []
     with warehouse.connect() as conn:
@@ -39,7 +42,7 @@ def alerts(
     return dg.MaterializeResult(metadata={"read": len(records), "alerts": total})
 
 
-alerts_weekly = _weekly_table(
+alerts_weekly = weekly_table(
     "alerts_weekly",
     ["alerts", "runs"],
     "Alerts per week, workflow and rule; per 1,000 runs; time to acknowledge and resolve.",

@@ -6,7 +6,14 @@ from datetime import date, timedelta
 
 import dagster as dg
 
+from streams.errors import ConfigError
+
 START = "2026-01-05"  # a Monday
+
+
+class InvalidWeek(ConfigError):
+    """Not an ISO week of the form YYYY-Www."""
+
 
 daily = dg.DailyPartitionsDefinition(start_date=START, timezone="UTC", end_offset=1)
 weekly = dg.WeeklyPartitionsDefinition(start_date=START, timezone="UTC", day_offset=1)
@@ -18,7 +25,7 @@ def iso_week_start(week: str) -> str:
         year, num = week.upper().split("-W")
         monday = date.fromisocalendar(int(year), int(num), 1)
     except ValueError:
-        raise ValueError(f"invalid ISO week {week!r}: expected YYYY-Www, e.g. 2026-W46") from None
+        raise InvalidWeek(f"invalid ISO week {week!r}: expected YYYY-Www, e.g. 2026-W46") from None
     return monday.isoformat()
 
 

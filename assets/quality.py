@@ -6,28 +6,27 @@ here and the frame is converted at the check's edge. GX is imported lazily: it i
 
 from __future__ import annotations
 
+import functools
 import logging
 from typing import Any
 
 import dagster as dg
 import pandas as pd
 
-_context: Any = None
 
-
+@functools.cache
 def _ctx() -> Any:
-    global _context
+    """One ephemeral GX context per process, with a pandas data source for the frames."""
     import great_expectations as gx
 
     logging.getLogger("great_expectations").setLevel(logging.ERROR)
-    if _context is None:
-        _context = gx.get_context(mode="ephemeral")
-        _context.variables.progress_bars = {"globally": False}
-        _context.data_sources.add_pandas("frames").add_dataframe_asset("frame")
-        _context.data_sources.get("frames").get_asset("frame").add_batch_definition_whole_dataframe(
-            "all"
-        )
-    return _context
+    context: Any = gx.get_context(mode="ephemeral")
+    context.variables.progress_bars = {"globally": False}
+    context.data_sources.add_pandas("frames").add_dataframe_asset("frame")
+    context.data_sources.get("frames").get_asset("frame").add_batch_definition_whole_dataframe(
+        "all"
+    )
+    return context
 
 
 def _batch(df: pd.DataFrame) -> Any:

@@ -6,7 +6,7 @@ from typing import Any
 
 import dagster as dg
 
-from assets import sql as q
+from assets import _db as q
 from assets.partitions import daily
 from assets.quality import run_suite
 from assets.resources import Lake, Warehouse

@@ -4,20 +4,16 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import dagster as dg
 import duckdb
 import orjson
 from dagster_duckdb import DuckDBResource
-from kafka import KafkaConsumer, TopicPartition
 
-from streams.broker import port_open
-
-
-def _host_port(server: str) -> tuple[str, int]:
-    host, _, port = server.strip().rpartition(":")
-    return host, int(port)
+from streams import lake as lake_layout
+from streams.kafka import Connection
 
 
 class Warehouse(DuckDBResource):
@@ -37,16 +33,11 @@ class Lake(dg.ConfigurableResource):  # type: ignore[type-arg]
     path: str
 
     def partitions(self) -> list[str]:
-        root = Path(self.path)
-        if not root.exists():
-            return []
-        return sorted(p.name[3:] for p in root.glob("dt=*") if p.is_dir())
+        return lake_layout.partitions(Path(self.path))
 
     def files(self, day: str) -> list[str]:
         """Committed files of one day, oldest-landed first (in-progress files start with '.')."""
-        folder = Path(self.path) / f"dt={day}"
-        files = [f for f in folder.glob("*") if f.is_file() and not f.name.startswith((".", "_"))]
-        return [str(f) for f in sorted(files, key=lambda f: (f.stat().st_mtime, f.name))]
+        return [str(f) for f in lake_layout.committed_files(Path(self.path), day)]
 
     def signature(self, day: str) -> str:
         """Changes whenever a file lands in the day (for the sensor's run keys)."""
@@ -55,32 +46,22 @@ class Lake(dg.ConfigurableResource):  # type: ignore[type-arg]
         return f"{day}:{len(files)}:{newest:.3f}"
 
 
-class AlertsSource(dg.ConfigurableResource):  # type: ignore[type-arg]
-    """The ``agent-alerts`` topic, read to its end, or a JSON-lines copy of it."""
+@dataclass(frozen=True)
+class AlertsSource:
+    """The ``agent-alerts`` topic, read to its end, or a JSON-lines copy of it (``file``).
 
-    bootstrap_servers: str = "127.0.0.1:9092"
-    topic: str = "agent-alerts"
-    file: str | None = None
+    A plain resource (``dg.ResourceParam``): it carries the Kafka :class:`Connection`, with its
+    security settings, as every other client does."""
+
+    connection: Connection
+    topic: str
+    file: Path | None = None
 
     def read(self) -> list[dict[str, object]]:
-        if self.file:
-            path = Path(self.file)
-            if not path.exists():
+        """Every alert record; raises ``KafkaUnavailable`` or ``TopicMissing`` (streams.errors)."""
+        if self.file is not None:
+            if not self.file.exists():
                 return []
-            return [orjson.loads(line) for line in path.read_bytes().splitlines() if line.strip()]
-        servers = self.bootstrap_servers.split(",")
-        if not any(port_open(*_host_port(s)) for s in servers):  # fail fast, not after retries
-            raise ConnectionError(f"no Kafka broker answers at {self.bootstrap_servers}")
-        consumer = KafkaConsumer(bootstrap_servers=servers, enable_auto_commit=False)
-        try:
-            parts = consumer.partitions_for_topic(self.topic) or set()
-            tps = [TopicPartition(self.topic, p) for p in parts]
-            consumer.assign(tps)
-            consumer.seek_to_beginning(*tps)
-            out: list[dict[str, object]] = []
-            while batch := consumer.poll(timeout_ms=1000):
-                for records in batch.values():
-                    out += [orjson.loads(r.value) for r in records]
-            return out
-        finally:
-            consumer.close()
+            lines = self.file.read_bytes().splitlines()
+            return [orjson.loads(line) for line in lines if line.strip()]
+        return [orjson.loads(r.value) for r in self.connection.read_all(self.topic)]

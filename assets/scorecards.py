@@ -7,7 +7,8 @@ from typing import Any
 import dagster as dg
 import pandas as pd
 
-from assets import sql as q
+from assets import _db as q
+from assets._factories import weekly_table
 from assets.partitions import week_end, weekly
 from assets.quality import run_suite
 from assets.resources import Warehouse
@@ -140,42 +141,13 @@ def scorecards(
     yield run_suite("rollup_matches_segments", totals, _rollup_expectations(), asset_key=key_r)
 
 
-def _weekly_table(name: str, deps: list[str], description: str) -> dg.AssetsDefinition:
-    """A weekly table rebuilt one week at a time: delete + insert in one transaction."""
-
-    @dg.asset(
-        name=name,
-        deps=deps,
-        description=description,
-        partitions_def=weekly,
-        backfill_policy=dg.BackfillPolicy.single_run(),
-        group_name="scorecards",
-    )
-    def _asset(context: dg.AssetExecutionContext, warehouse: Warehouse) -> dg.MaterializeResult:
-        with warehouse.connect() as conn:
-            q.run(conn, f"{name}_create")
-            for week in context.partition_keys:
-                conn.execute("BEGIN TRANSACTION")
-                start = date.fromisoformat(week)
-                q.run(conn, f"{name}_delete_week", week_start=start)
-                q.run(conn, f"{name}_insert_week", week_start=start)
-                conn.execute("COMMIT")
-            rows = conn.execute(
-                f"SELECT count(*) FROM {name} WHERE week_start IN (SELECT unnest(?::DATE[]))",
-                [list(context.partition_keys)],
-            ).fetchone()[0]  # type: ignore[index]
-        return dg.MaterializeResult(metadata={"rows": int(rows)})
-
-    return _asset
-
-
-failure_reasons_weekly = _weekly_table(
+failure_reasons_weekly = weekly_table(
     "failure_reasons_weekly", ["runs"], "Error events of the week's runs by category."
 )
-cohort_gate_weekly = _weekly_table(
+cohort_gate_weekly = weekly_table(
     "cohort_gate_weekly", ["runs"], "Canary against control per workflow, with gate_pass."
 )
-drift_weekly = _weekly_table(
+drift_weekly = weekly_table(
     "drift_weekly", ["scorecard_weekly", "runs"], "Week-over-week deltas, cost/duration PSI."
 )
 

@@ -24,18 +24,19 @@ from pathlib import Path
 from typing import Literal
 
 import orjson
-from kafka import KafkaConsumer, KafkaProducer, TopicPartition
+from kafka import TopicPartition
 from pyflink.table import EnvironmentSettings, TableEnvironment
 
+from agentgauge.local.job import LocalJob
+from agentgauge.settings import AppSettings as Settings
+from agentgauge.simulate import SimConfig, simulate
+from agentgauge.wiring import job_config
 from bench.common import bench_broker, print_table
 from jobs.runner import submit
-from jobs.service import LocalJob, job_config
 from jobs.sql_render import with_options
 from streams.client import Gauge
 from streams.offsets import bounded_offsets_option, true_end_offsets
 from streams.pricing import PriceTable
-from streams.settings import Settings
-from streams.simulate import SimConfig, simulate
 from streams.topics import create_topics
 
 
@@ -154,7 +155,7 @@ def alert_latency(s: Settings, tmp: Path, runs: int) -> list[float]:
     stop = threading.Event()
 
     def consume() -> None:
-        c = KafkaConsumer(bootstrap_servers=s.bootstrap_servers)
+        c = s.connection().consumer()
         tps = [TopicPartition(s.topic_alerts, p) for p in c.partitions_for_topic(s.topic_alerts)]
         c.assign(tps)
         c.seek_to_end(*tps)
@@ -167,7 +168,7 @@ def alert_latency(s: Settings, tmp: Path, runs: int) -> list[float]:
     th = threading.Thread(target=consume, daemon=True)
     th.start()
     time.sleep(3)
-    p = KafkaProducer(bootstrap_servers=s.bootstrap_servers, linger_ms=0, acks=1)
+    p = s.connection().producer(linger_ms=0, acks=1)
     sent: dict[str, float] = {}
     for i in range(runs):
         run = f"lat-{i}"
@@ -221,9 +222,9 @@ def main() -> None:
     with bench_broker() as s, tempfile.TemporaryDirectory() as tmp_s:
         tmp = Path(tmp_s)
         n = fill(s, args.events)
-        half = true_end_offsets(s, s.topic_events)
+        half = true_end_offsets(s.connection(), s.topic_events)
         n2 = n + fill(s, args.events, seed=4, start=datetime(2026, 11, 9, tzinfo=UTC))
-        end = true_end_offsets(s, s.topic_events)
+        end = true_end_offsets(s.connection(), s.topic_events)
         # Every job runs in the one PyFlink JVM, so the first run of each also warms the JIT for
         # the next: one warm-up run each (discarded), then N and 2N.
         jobs: dict[str, Callable[[dict[int, int]], float]] = {

@@ -14,13 +14,13 @@ from pathlib import Path
 
 import duckdb
 
-from assets import sql as q
-from assets.materialize import materialize
+from agentgauge.settings import AppSettings
+from agentgauge.simulate import SimConfig, simulate
+from assets import _db as q
 from bench.common import print_table
+from dagster_project.run import materialize
 from streams.lake import write_lake
 from streams.pricing import PriceTable
-from streams.settings import Settings
-from streams.simulate import SimConfig, simulate
 
 RAW = """
 WITH fin AS (
@@ -38,7 +38,7 @@ FROM fin JOIN c USING (run_id) GROUP BY ALL
 
 
 def generate(lake: Path, n: int) -> int:
-    prices = PriceTable.load(Settings().prices_file)
+    prices = PriceTable.load(AppSettings().prices_file)
     start = datetime(2026, 10, 5, tzinfo=UTC)
     written = 0
     chunk = 0
@@ -61,8 +61,11 @@ def main() -> None:
         t = time.perf_counter()
         n = generate(tmp / "lake", args.events)
         gen_s = time.perf_counter() - t
-        s = Settings(
-            duckdb_path=tmp / "wh.duckdb", lake_path=tmp / "lake", bootstrap_servers="127.0.0.1:1"
+        s = AppSettings(
+            var_dir=tmp,
+            duckdb_path=tmp / "wh.duckdb",
+            lake_path=tmp / "lake",
+            bootstrap_servers="127.0.0.1:1",
         )
         t = time.perf_counter()
         outcome = materialize(s, None)

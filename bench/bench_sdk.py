@@ -13,11 +13,11 @@ from typing import Any
 
 import orjson
 
+from agentgauge.simulate import SimConfig, simulate
 from bench.common import bench_broker, print_table
 from streams.client import Gauge
 from streams.pricing import PriceTable
 from streams.settings import Settings
-from streams.simulate import SimConfig, simulate
 
 
 def events(n: int, prices: PriceTable) -> list[dict[str, Any]]:
@@ -29,11 +29,7 @@ def events(n: int, prices: PriceTable) -> list[dict[str, Any]]:
 
 
 def raw_kafka_python(s: Settings, payloads: list[tuple[bytes, bytes]], topic: str) -> float:
-    from kafka import KafkaProducer
-
-    p = KafkaProducer(
-        bootstrap_servers=s.bootstrap_servers, acks="all", linger_ms=5, batch_size=256 * 1024
-    )
+    p = s.connection().producer(acks="all", linger_ms=5, batch_size=256 * 1024)
     t = time.perf_counter()
     for key, value in payloads:
         p.send(topic, key=key, value=value)
@@ -44,11 +40,8 @@ def raw_kafka_python(s: Settings, payloads: list[tuple[bytes, bytes]], topic: st
 
 
 def raw_confluent(s: Settings, payloads: list[tuple[bytes, bytes]], topic: str) -> float:
-    from confluent_kafka import Producer
-
-    p = Producer(
-        {
-            "bootstrap.servers": s.bootstrap_servers,
+    p = s.connection().confluent_producer(
+        **{
             "acks": "all",
             "linger.ms": 5,
             "enable.idempotence": True,

@@ -11,8 +11,8 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
-from streams.broker import EmbeddedBroker
-from streams.settings import Settings
+from agentgauge.local.broker import EmbeddedBroker
+from agentgauge.settings import AppSettings
 from streams.topics import create_topics
 
 console = Console()
@@ -25,12 +25,12 @@ def free_port() -> int:
 
 
 @contextmanager
-def bench_broker() -> Iterator[Settings]:
+def bench_broker() -> Iterator[AppSettings]:
     with tempfile.TemporaryDirectory() as tmp:
         broker = EmbeddedBroker(Path(tmp), free_port())
         broker.start()
         try:
-            settings = Settings(bootstrap_servers=f"127.0.0.1:{broker.port}", var_dir=Path(tmp))
+            settings = AppSettings(bootstrap_servers=f"127.0.0.1:{broker.port}", var_dir=Path(tmp))
             create_topics(settings)
             yield settings
         finally:

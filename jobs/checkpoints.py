@@ -5,13 +5,14 @@ from __future__ import annotations
 from pathlib import Path
 
 from jobs.config import JobConfig
+from streams.errors import AgentgaugeError
 
 # The layout of the job's state: its stateful operators and the types they keep. Bump it with any
 # change Flink cannot restore across (a stateful operator added, removed or reordered in
-# sql/flink, a changed accumulator of a function in jvm/src). A start on saved state of another
+# sql/flink, a changed accumulator of a function in jobs/jvm). A start on saved state of another
 # layout then stops and names the way out (`jobs start --fresh`); without the check, Flink maps
 # the old state onto the new operators and restarts forever on a StateMigrationException.
-# tests/test_state_layout.py fails when those change without a bump.
+# tests/jobs/test_state_layout.py fails when those change without a bump.
 # 2: AG_RUN_STATE keeps its sets in its accumulator (RAW fields) instead of MapViews.
 STATE_LAYOUT = 2
 LAYOUT_FILE = "agentgauge-state-layout"
@@ -19,7 +20,7 @@ UNRECORDED_LAYOUT = "1"  # state saved before layouts were recorded
 FRESH_START_FILE = "agentgauge-fresh-start"  # state saved before a `--fresh` start is superseded
 
 
-class StateLayoutError(RuntimeError):
+class StateLayoutError(AgentgaugeError):
     """The saved state was written by a version of the job with another state layout."""
 
 

@@ -18,6 +18,8 @@ def main() -> None:
     ap.add_argument("--config", type=Path, required=True, help="JobConfig as JSON")
     args = ap.parse_args()
     config = JobConfig.model_validate_json(args.config.read_text())
+    # The password of a SASL connection comes from the environment, never from the file.
+    config = config.model_copy(update={"connection": config.connection.with_password_from_env()})
     submit(prepare_streaming(config))
 
 

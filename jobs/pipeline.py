@@ -9,15 +9,14 @@ from __future__ import annotations
 from pyflink.table import StatementSet, TableEnvironment
 
 from jobs.config import JobConfig
-from jobs.sql_render import render, rule_params, statements, with_options
+from jobs.sql_render import is_insert, render, rule_params, statements, with_options
 from jobs.udf import REDACTION_PARAMETER, redaction_spec, udf_jar
 from streams.redaction import RedactionConfig
 
 
 def kafka_common(config: JobConfig) -> dict[str, str]:
-    props = {"properties.bootstrap.servers": config.bootstrap_servers}
-    props.update({f"properties.{k}": v for k, v in config.kafka_properties.items()})
-    return props
+    props = {**config.connection.java_properties(), **config.kafka_properties}
+    return {f"properties.{k}": v for k, v in props.items()}
 
 
 def source_options(config: JobConfig) -> dict[str, str]:
@@ -55,7 +54,7 @@ def kafka_sink_options(config: JobConfig, topic: str, key: str | None) -> dict[s
 
 
 def lake_options(config: JobConfig) -> dict[str, str]:
-    # 'agentgauge-lines' (jvm/src/.../LakeLines.java) writes the payload as JSON lines, buffered:
+    # 'agentgauge-lines' (jobs/jvm/.../LakeLines.java) writes the payload as JSON lines, buffered:
     # as a bulk format, part files roll on every checkpoint, which commits them.
     return {
         "connector": "filesystem",
@@ -107,9 +106,10 @@ def configure(t_env: TableEnvironment, config: JobConfig) -> None:
     # and the 100 ms default adds up to half a second of alert latency.
     c.set("execution.buffer-timeout.interval", "10 ms")
     c.set("pipeline.name", "agentgauge-job")
-    # The JVM functions (jvm/src): the jar is shipped with the job; the redaction rules reach
+    # The JVM functions (jobs/jvm): the jar is shipped with the job; the redaction rules reach
     # ParseEvent as a job parameter (base64, so the map syntax's ',' and ':' cannot break it).
-    c.set("pipeline.jars", (config.udf_jar or udf_jar()).resolve().as_uri())
+    jar = config.udf_jar or udf_jar(config.udf_build_dir)
+    c.set("pipeline.jars", jar.resolve().as_uri())
     spec = redaction_spec(RedactionConfig.load(config.redaction_file))
     c.set("pipeline.global-job-parameters", f"{REDACTION_PARAMETER}:{spec}")
     if config.restore_from is not None:
@@ -123,8 +123,8 @@ def build(t_env: TableEnvironment, config: JobConfig) -> StatementSet:
     """Create tables and views on ``t_env`` and return the statement set of all INSERTs."""
     configure(t_env, config)
     stmt_set = t_env.create_statement_set()
-    for name, sql in render_all(config):
-        if name.split("_", 1)[1].startswith("insert"):
+    for _name, sql in render_all(config):
+        if is_insert(sql):
             stmt_set.add_insert_sql(sql)
         else:
             t_env.execute_sql(sql)

@@ -11,19 +11,17 @@ from __future__ import annotations
 
 import contextlib
 
-from kafka import KafkaAdminClient, KafkaConsumer, TopicPartition
+from kafka import TopicPartition
 from kafka.structs import OffsetAndMetadata
 
+from streams.kafka import Connection
 from streams.offsets import true_end_offsets
-from streams.settings import Settings
 
 
-def committed_offsets(settings: Settings, group: str, topic: str) -> dict[int, int]:
+def committed_offsets(conn: Connection, group: str, topic: str) -> dict[int, int]:
     """partition -> the group's committed offset on ``topic`` (partitions it never committed
     are left out)."""
-    admin = KafkaAdminClient(
-        bootstrap_servers=settings.bootstrap_servers.split(","), **settings.kafka_security()
-    )
+    admin = conn.admin()
     try:
         committed = admin.list_group_offsets(group).get(group, {})
     finally:
@@ -51,15 +49,10 @@ def describe_beyond_end(topic: str, past: dict[int, tuple[int, int]]) -> str:
     )
 
 
-def reset_to_start(settings: Settings, group: str, topic: str) -> None:
+def reset_to_start(conn: Connection, group: str, topic: str) -> None:
     """Commit the start of every partition of ``topic`` for ``group`` (what Kafka's
     ``auto.offset.reset=earliest`` does for positions it reports out of range)."""
-    consumer = KafkaConsumer(
-        bootstrap_servers=settings.bootstrap_servers.split(","),
-        group_id=group,
-        enable_auto_commit=False,
-        **settings.kafka_security(),
-    )
+    consumer = conn.consumer(group_id=group)
     try:
         tps = [TopicPartition(topic, p) for p in consumer.partitions_for_topic(topic) or []]
         starts = consumer.beginning_offsets(tps)
@@ -69,5 +62,5 @@ def reset_to_start(settings: Settings, group: str, topic: str) -> None:
             consumer.close()
 
 
-def positions_beyond_end(settings: Settings, group: str, topic: str) -> dict[int, tuple[int, int]]:
-    return beyond_end(committed_offsets(settings, group, topic), true_end_offsets(settings, topic))
+def positions_beyond_end(conn: Connection, group: str, topic: str) -> dict[int, tuple[int, int]]:
+    return beyond_end(committed_offsets(conn, group, topic), true_end_offsets(conn, topic))

@@ -13,21 +13,17 @@ import re
 from datetime import UTC, datetime, timedelta
 
 import orjson
-from kafka import KafkaConsumer, TopicPartition
+from kafka import TopicPartition
 
 from jobs.sql_render import sql_str
-from streams.settings import Settings
+from streams.kafka import Connection
 
 _ALERT_ID = re.compile(r"^[0-9a-f]{32}$")
 MARGIN = timedelta(minutes=5)
 
 
-def alert_ids_since(settings: Settings, topic: str, since: datetime) -> set[str]:
-    consumer = KafkaConsumer(
-        bootstrap_servers=settings.bootstrap_servers.split(","),
-        enable_auto_commit=False,
-        **settings.kafka_security(),
-    )
+def alert_ids_since(conn: Connection, topic: str, since: datetime) -> set[str]:
+    consumer = conn.consumer()
     ids: set[str] = set()
     try:
         tps = [TopicPartition(topic, p) for p in consumer.partitions_for_topic(topic) or []]

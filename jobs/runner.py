@@ -17,9 +17,11 @@ from typing import NoReturn
 from urllib.parse import urlparse
 
 from kafka.errors import KafkaError
+from py4j.protocol import Py4JJavaError
 from pyflink.common import JobClient
 from pyflink.java_gateway import get_gateway
 from pyflink.table import EnvironmentSettings, TableEnvironment, TableResult
+from pyflink.util.exceptions import JavaException
 from tenacity import retry, retry_if_exception, stop_after_delay, wait_fixed
 
 from jobs.checkpoints import (
@@ -41,13 +43,8 @@ from jobs.positions import (
 )
 from jobs.replay_guard import alert_ids_since, guard_since, replay_filter
 from streams.offsets import bounded_offsets_option, true_end_offsets
-from streams.settings import Settings
 
 log = logging.getLogger(__name__)
-
-
-def _settings(config: JobConfig) -> Settings:
-    return Settings(bootstrap_servers=config.bootstrap_servers)
 
 
 def submit(config: JobConfig) -> TableResult:
@@ -62,9 +59,9 @@ def run_bounded(config: JobConfig) -> None:
     A bounded run starts from the earliest offset with a fresh rule state, so every alert it
     finds is re-derived; ids already on the alerts topic are filtered, so none is sent twice.
     """
-    settings = _settings(config)
-    ends = bounded_offsets_option(true_end_offsets(settings, config.topic_events))
-    known = alert_ids_since(settings, config.topic_alerts, datetime.fromtimestamp(0, UTC))
+    conn = config.connection
+    ends = bounded_offsets_option(true_end_offsets(conn, config.topic_events))
+    known = alert_ids_since(conn, config.topic_alerts, datetime.fromtimestamp(0, UTC))
     bounded = config.model_copy(
         update={
             "bounded": True,
@@ -80,18 +77,18 @@ def prepare_streaming(config: JobConfig) -> JobConfig:
     """Resume from the newest checkpoint or savepoint, guarding against replayed alerts."""
     if not config.resume:
         mark_fresh_start(config)
-        settings = _settings(config)
+        conn = config.connection
         with _best_effort("the committed offsets"):
-            if positions_beyond_end(settings, config.group_id, config.topic_events):
+            if positions_beyond_end(conn, config.group_id, config.topic_events):
                 log.warning("%s was recreated: reading it from its start", config.topic_events)
-                reset_to_start(settings, config.group_id, config.topic_events)
+                reset_to_start(conn, config.group_id, config.topic_events)
         return config.model_copy(update={"restore_from": None})
     point = config.restore_from or latest_restore_point(config)
     if point is None:
         return config
     check_layout(point)
     since = guard_since((point / "_metadata").stat().st_mtime)
-    known = alert_ids_since(_settings(config), config.topic_alerts, since)
+    known = alert_ids_since(config.connection, config.topic_alerts, since)
     return config.model_copy(update={"restore_from": point, "replay_filter": replay_filter(known)})
 
 
@@ -102,14 +99,18 @@ def run_streaming(config: JobConfig, state_file: Path) -> None:
         before: dict[int, int] | None = None
         if config.restore_from is not None:
             with _best_effort("the committed offsets"):
-                before = committed_offsets(_settings(config), config.group_id, config.topic_events)
+                before = committed_offsets(config.connection, config.group_id, config.topic_events)
         result = submit(config)
     except StateLayoutError as exc:
         _fail(state_file, str(exc))
-    except Exception as exc:
-        if config.restore_from is None or "Cannot map checkpoint/savepoint state" not in str(exc):
+    except (JavaException, Py4JJavaError) as exc:
+        # Submitting onto saved state fails when Flink cannot map it onto this version's
+        # operators (a graph change without a state-layout bump); Flink raises no type of its
+        # own for that, so any refusal of a restore is reported with the way out.
+        if config.restore_from is None:
             raise
-        _fail(state_file, does_not_fit(config.restore_from, "its operators changed"))
+        cause = str(exc).strip().splitlines()[0][:300] if str(exc).strip() else type(exc).__name__
+        _fail(state_file, does_not_fit(config.restore_from, f"Flink refused it: {cause}"))
     client = result.get_job_client()
     assert client is not None
     job_id = str(client.get_job_id())
@@ -159,19 +160,19 @@ def resumed_beyond_end(config: JobConfig, before: dict[int, int]) -> dict[int, t
     committed offsets before the start. None there (the broker lost them with the topic, or they
     expired) means waiting for the job's first commit, made on a checkpoint; it is then compared
     (empty if none comes in time: `jobs status` keeps watching)."""
-    settings = _settings(config)
+    conn = config.connection
     committed = before
     deadline = time.monotonic() + 3 * config.checkpoint_interval_s + 30
     while not committed and time.monotonic() < deadline:
         time.sleep(0.5)
-        committed = committed_offsets(settings, config.group_id, config.topic_events)
-    return beyond_end(committed, true_end_offsets(settings, config.topic_events))
+        committed = committed_offsets(conn, config.group_id, config.topic_events)
+    return beyond_end(committed, true_end_offsets(conn, config.topic_events))
 
 
 @contextlib.contextmanager
 def _best_effort(what: str) -> Iterator[None]:
-    """A check the job can start without (``_settings`` carries no SASL/TLS): on a broker it
-    cannot reach, it is skipped with a warning, and `jobs status` reports what it would have."""
+    """A check the job can start without: on a broker it cannot reach, it is skipped with a
+    warning, and `jobs status` reports what it would have."""
     try:
         yield
     except KafkaError as exc:
@@ -185,7 +186,19 @@ def _fail(state_file: Path, error: str) -> NoReturn:
 
 
 def _tasks_not_running(exc: BaseException) -> bool:
-    return "Not all required tasks are currently running" in str(exc)
+    """Whether Flink refused a savepoint because some tasks are not running yet: a
+    ``CheckpointException`` with reason ``NOT_ALL_REQUIRED_TASKS_RUNNING`` in the cause chain."""
+    if not isinstance(exc, Py4JJavaError):
+        return False
+    jvm = get_gateway().jvm
+    wanted = jvm.java.lang.Class.forName("org.apache.flink.runtime.checkpoint.CheckpointException")
+    reason = jvm.org.apache.flink.runtime.checkpoint.CheckpointFailureReason
+    cause = exc.java_exception
+    while cause is not None:
+        if wanted.isInstance(cause):
+            return bool(cause.getCheckpointFailureReason() == reason.NOT_ALL_REQUIRED_TASKS_RUNNING)
+        cause = cause.getCause()
+    return False
 
 
 # Right after a start (or while Flink restarts a failed task) some tasks are still deploying and
@@ -210,6 +223,8 @@ def main() -> None:
     args = ap.parse_args()
     logging.basicConfig(level=logging.WARNING)
     config = JobConfig.model_validate_json(args.config.read_text())
+    # The configuration file holds no credential: the password comes from the environment.
+    config = config.model_copy(update={"connection": config.connection.with_password_from_env()})
     run_streaming(config, args.state_file)
 
 

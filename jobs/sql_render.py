@@ -10,24 +10,24 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Mapping
-from pathlib import Path
 
-from jobs.config import Ceilings
+import sql
+from streams.ceilings import Ceilings
+from streams.errors import ConfigError
 
-SQL_DIR = Path(__file__).resolve().parents[1] / "sql" / "flink"
 _PLACEHOLDER = re.compile(r"\{\{\s*(\w+)\s*\}\}")
 
 
 def sql_str(value: str) -> str:
     """A SQL string literal (single quotes doubled)."""
     if "\x00" in value:
-        raise ValueError("NUL byte in a SQL literal")
+        raise ConfigError("NUL byte in a SQL literal")
     return "'" + value.replace("'", "''") + "'"
 
 
 def sql_num(value: float) -> str:
     if isinstance(value, bool) or not math.isfinite(value):
-        raise ValueError(f"not a finite number: {value!r}")
+        raise ConfigError(f"not a finite number: {value!r}")
     return repr(float(value)) if isinstance(value, float) else str(int(value))
 
 
@@ -39,15 +39,25 @@ def render(template: str, params: Mapping[str, str]) -> str:
     def sub(m: re.Match[str]) -> str:
         name = m.group(1)
         if name not in params:
-            raise KeyError(f"no value for placeholder {{{{{name}}}}}")
+            raise ConfigError(f"no value for placeholder {{{{{name}}}}}")
         return params[name]
 
     return _PLACEHOLDER.sub(sub, template)
 
 
 def statements() -> list[tuple[str, str]]:
-    """(file name, template) for every SQL file, in execution order."""
-    return [(p.name, p.read_text()) for p in sorted(SQL_DIR.glob("*.sql"))]
+    """(name, template) for every statement of ``sql/flink``, in execution order."""
+    return [(name, sql.load("flink", name)) for name in sql.names("flink")]
+
+
+def is_insert(statement: str) -> bool:
+    """Whether a statement is an INSERT (it goes into the job's statement set) rather than DDL:
+    its first line that is not a comment says so."""
+    for line in statement.splitlines():
+        text = line.strip()
+        if text and not text.startswith("--"):
+            return text.upper().startswith("INSERT")
+    return False
 
 
 def _case(column: str, overrides: Mapping[str, float], default: float) -> str:

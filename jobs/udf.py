@@ -1,4 +1,4 @@
-"""The job's JVM functions (``jvm/src``): built into a jar on demand, and their configuration.
+"""The job's JVM functions (``jobs/jvm``): built into a jar on demand, and their configuration.
 
 Parsing and redaction run in the JVM, once per event: Flink's JSON_VALUE re-parses the payload
 on every call (about 30 per event) and Python UDFs are far slower still.
@@ -17,18 +17,27 @@ from pathlib import Path
 
 import orjson
 
+from streams.errors import AgentgaugeError
+from streams.packaged import packaged_path
 from streams.redaction import RedactionConfig
 
-PROJECT_ROOT = Path(__file__).resolve().parents[1]
-JAVA_SRC = PROJECT_ROOT / "jvm" / "src"
-BUILD_DIR = PROJECT_ROOT / "build" / "udf"
-# Where images without a JDK put the jar they compiled in a build stage (infra/k8s/Dockerfile).
-PREBUILT_JAR = PROJECT_ROOT / "build" / "agentgauge-flink-udf.jar"
 REDACTION_PARAMETER = "agentgauge.redaction"  # ParseEvent.REDACTION_PARAMETER
 
 
-class UdfBuildError(RuntimeError):
+class UdfBuildError(AgentgaugeError):
     """javac is missing or the Java sources do not compile."""
+
+
+def java_sources() -> Path:
+    """The directory of the JVM functions' sources (and the service file), shipped in ``jobs``."""
+    return packaged_path("jobs", "jvm")
+
+
+def default_build_dir() -> Path:
+    """Where compiled jars are cached: the user's cache directory (the installed package may
+    not be writable), one jar per version of the sources."""
+    cache = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(cache) / "agentgauge" / "udf"
 
 
 def _flink_lib() -> Path:
@@ -37,25 +46,25 @@ def _flink_lib() -> Path:
     return Path(pyflink.__file__).parent / "lib"
 
 
-def udf_jar() -> Path:
-    """The jar of ``jvm/src``: the image's prebuilt one, else compiled with javac against
-    PyFlink's jars (once per version of the sources). Files other than ``.java`` (the service
-    file that registers the lake format) go into the jar as they are."""
-    if PREBUILT_JAR.exists():
-        return PREBUILT_JAR
-    files = sorted(p for p in JAVA_SRC.rglob("*") if p.is_file())
+def udf_jar(build_dir: Path | None = None) -> Path:
+    """The jar of ``jobs/jvm``, compiled with javac against PyFlink's jars into ``build_dir``
+    (once per version of the sources). Files other than ``.java`` (the service file that
+    registers the lake format) go into the jar as they are."""
+    java_src = java_sources()
+    build = build_dir or default_build_dir()
+    files = sorted(p for p in java_src.rglob("*") if p.is_file())
     sources = [p for p in files if p.suffix == ".java"]
     digest = hashlib.sha256()
     for src in files:
-        digest.update(src.relative_to(JAVA_SRC).as_posix().encode() + b"\0" + src.read_bytes())
-    jar = BUILD_DIR / f"agentgauge-flink-udf-{digest.hexdigest()[:12]}.jar"
+        digest.update(src.relative_to(java_src).as_posix().encode() + b"\0" + src.read_bytes())
+    jar = build / f"agentgauge-flink-udf-{digest.hexdigest()[:12]}.jar"
     if jar.exists():
         return jar
     javac, jar_tool = shutil.which("javac"), shutil.which("jar")
     if not javac or not jar_tool:
         raise UdfBuildError("javac and jar (JDK 17) are needed to build the job's functions")
-    BUILD_DIR.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(dir=BUILD_DIR) as tmp:
+    build.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=build) as tmp:
         classes = Path(tmp) / "classes"
         cmd = [javac, "--release", "17", "-nowarn", "-cp", f"{_flink_lib()}/*", "-d", str(classes)]
         done = subprocess.run([*cmd, *map(str, sources)], capture_output=True, text=True)
@@ -63,7 +72,7 @@ def udf_jar() -> Path:
             raise UdfBuildError(f"javac failed:\n{done.stderr}")
         for res in files:
             if res.suffix != ".java":
-                target = classes / res.relative_to(JAVA_SRC)
+                target = classes / res.relative_to(java_src)
                 target.parent.mkdir(parents=True, exist_ok=True)
                 shutil.copyfile(res, target)
         staged = Path(tmp) / jar.name

@@ -2,7 +2,20 @@
 
 from streams.client import Gauge, Stats
 from streams.contract import ContractError, validate_event
+from streams.errors import AgentgaugeError
 from streams.run import Run
 from streams.settings import Settings, load_settings
 
-__all__ = ["ContractError", "Gauge", "Run", "Settings", "Stats", "load_settings", "validate_event"]
+__version__ = "0.1.0"
+
+__all__ = [
+    "AgentgaugeError",
+    "ContractError",
+    "Gauge",
+    "Run",
+    "Settings",
+    "Stats",
+    "__version__",
+    "load_settings",
+    "validate_event",
+]

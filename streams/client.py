@@ -24,6 +24,8 @@ from streams.transport import Transport, make_transport
 log = logging.getLogger(__name__)
 
 _RECONNECT_BACKOFF_S = (0.2, 0.5, 1.0, 2.0, 5.0)
+# A batch (a file, a simulation) must not drop: its emit() may wait this long for queue space.
+BATCH_EMIT_BLOCK_MS = 120_000.0
 
 
 @dataclass(frozen=True)
@@ -144,6 +146,11 @@ class Gauge:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
+    @classmethod
+    def for_batch(cls, settings: Settings) -> Gauge:
+        """A gauge for sending a batch that must not drop: emit() waits for queue space."""
+        return cls(settings.model_copy(update={"emit_block_ms": BATCH_EMIT_BLOCK_MS}))
+
     def run(self, **fields: Any) -> Run:
         """A run context: ``with gauge.run(workflow=..., customer_id=..., segment=...) as run``."""
         return Run(self, **fields)
@@ -178,7 +185,7 @@ class Gauge:
                 self._wake.clear()
         return None
 
-    def prepare(self, event: dict[str, Any], trusted: bool) -> tuple[bytes, bytes] | None:
+    def _prepare(self, event: dict[str, Any], trusted: bool) -> tuple[bytes, bytes] | None:
         """Validate, price and redact one event: (key, value) bytes or None when invalid."""
         if self.settings.validate_events and not trusted:
             try:
@@ -226,7 +233,7 @@ class Gauge:
                 if transport is None:
                     return
                 for event, trusted in self._drain():
-                    prepared = self.prepare(event, trusted)
+                    prepared = self._prepare(event, trusted)
                     if prepared is None:
                         continue
                     with self._lock:

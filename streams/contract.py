@@ -22,20 +22,11 @@ from pydantic import (
     field_validator,
 )
 
+from streams.errors import AgentgaugeError
+
 SCHEMA_MAJOR = 1
 SCHEMA_VERSION = "1.0"
 
-EVENT_TYPES = (
-    "run_started",
-    "model_call",
-    "tool_call",
-    "decision",
-    "retry",
-    "error",
-    "escalation",
-    "human_review",
-    "run_finished",
-)
 CallStatus = Literal["ok", "error"]
 RetryReason = Literal[
     "rate_limit",
@@ -240,9 +231,10 @@ EVENT_MODELS: dict[str, type[Envelope]] = {
     "human_review": HumanReview,
     "run_finished": RunFinished,
 }
+EVENT_TYPES: tuple[str, ...] = tuple(EVENT_MODELS)
 
 
-class ContractError(ValueError):
+class ContractError(AgentgaugeError):
     """An event broke contract v1. ``problems`` lists (field, rule) pairs."""
 
     def __init__(self, problems: list[tuple[str, str]]) -> None:

@@ -10,7 +10,6 @@ from pathlib import Path
 from typing import IO, Any
 
 import orjson
-from kafka import KafkaProducer
 
 from streams.client import Gauge
 from streams.contract import ContractError, to_wire, validate_event
@@ -53,13 +52,9 @@ def emit_file(
 ) -> EmitReport:
     report = EmitReport()
     # A batch must not drop: let emit() wait for queue space instead.
-    gauge = Gauge(settings.model_copy(update={"emit_block_ms": 120_000.0}))
-    dlq = KafkaProducer(
-        bootstrap_servers=settings.bootstrap_servers.split(","),
-        client_id=f"{settings.client_id}-emit-dlq",
-        acks="all",
-        **settings.kafka_security(),
-    )
+    gauge = Gauge.for_batch(settings)
+    conn = settings.connection()
+    dlq = conn.producer(client_id=f"{conn.client_id}-emit-dlq", acks="all")
     rejects_fh: IO[bytes] | None = rejects.open("wb") if rejects else None
     try:
         with path.open("rb") as fh:

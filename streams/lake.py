@@ -1,7 +1,9 @@
-"""Write events in the lake layout the Flink job lands (``dt=YYYY-MM-DD/part-*`` JSON lines).
+"""The lake layout the Flink job lands: ``<lake>/dt=YYYY-MM-DD/part-*``, JSON lines.
 
-For tests and benchmarks (and backfills from files); in production the
-Flink job is the only writer.
+Files whose names start with ``.`` (in progress) or ``_`` (markers) are not committed; readers
+(the warehouse load, replay, export, tests) list committed files through this module only.
+:func:`write_lake` writes the same layout, for tests and benchmarks (and backfills from files);
+in production the Flink job is the only writer.
 """
 
 from __future__ import annotations
@@ -15,6 +17,24 @@ from typing import Any
 import orjson
 
 from streams.contract import parse_rfc3339, to_wire, validate_event
+
+
+def partitions(lake: Path) -> list[str]:
+    """The days (``YYYY-MM-DD``) that have a folder in the lake, in order."""
+    if not lake.exists():
+        return []
+    return sorted(p.name[3:] for p in lake.glob("dt=*") if p.is_dir())
+
+
+def committed_files(lake: Path, day: str | None = None) -> list[Path]:
+    """Committed files of one day (or of every day), oldest-landed first within a day."""
+    days = [day] if day is not None else partitions(lake)
+    out: list[Path] = []
+    for d in days:
+        folder = lake / f"dt={d}"
+        files = [f for f in folder.glob("*") if f.is_file() and not f.name.startswith((".", "_"))]
+        out += sorted(files, key=lambda f: (f.stat().st_mtime, f.name))
+    return out
 
 
 def write_lake(

@@ -9,19 +9,14 @@ from __future__ import annotations
 
 import contextlib
 
-from kafka import KafkaConsumer, TopicPartition
+from kafka import TopicPartition
 
-from streams.settings import Settings
+from streams.kafka import Connection
 
 
-def true_end_offsets(settings: Settings, topic: str, poll_ms: int = 300) -> dict[int, int]:
+def true_end_offsets(conn: Connection, topic: str, poll_ms: int = 300) -> dict[int, int]:
     """partition -> offset after the last record, for every partition of ``topic``."""
-    consumer = KafkaConsumer(
-        bootstrap_servers=settings.bootstrap_servers.split(","),
-        client_id=f"{settings.client_id}-offsets",
-        enable_auto_commit=False,
-        **settings.kafka_security(),
-    )
+    consumer = conn.consumer(client_id=f"{conn.client_id}-offsets")
     try:
         parts = sorted(consumer.partitions_for_topic(topic) or [])
         tps = [TopicPartition(topic, p) for p in parts]

@@ -1,5 +1,8 @@
-"""Runtime settings: environment variables (AGENTGAUGE_*) over ``agentgauge.toml`` over defaults.
+"""SDK settings: environment variables (AGENTGAUGE_*) over ``agentgauge.toml`` over defaults.
 
+Only what an emitting agent needs: the Kafka connection, the topics, the queue and the files
+of the price table and redaction rules. The application's settings (paths under ``var/``,
+the router, the embedded broker) extend these in ``agentgauge.settings``.
 Nothing is read at import time: call :func:`load_settings`.
 """
 
@@ -16,7 +19,8 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
 )
 
-CONFIG_DIR = Path(__file__).parent / "config"
+from streams.kafka import Connection, SaslMechanism, SecurityProtocol
+from streams.packaged import config_file
 
 
 class Settings(BaseSettings):
@@ -25,17 +29,17 @@ class Settings(BaseSettings):
     )
 
     bootstrap_servers: str = "127.0.0.1:9092"
-    security_protocol: Literal["PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"] = "PLAINTEXT"
-    sasl_mechanism: Literal["PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512"] | None = None
+    security_protocol: SecurityProtocol = "PLAINTEXT"
+    sasl_mechanism: SaslMechanism | None = None
     sasl_username: str | None = None
     sasl_password: SecretStr | None = None
     ssl_cafile: Path | None = None
+    client_id: str = "agentgauge"
 
     topic_events: str = "agent-events"
     topic_alerts: str = "agent-alerts"
     topic_dlq: str = "agent-events-dlq"
     events_partitions: int = Field(default=6, ge=1)
-    client_id: str = "agentgauge"
 
     transport: Literal["kafka-python", "confluent"] = "kafka-python"
     queue_size: int = Field(default=100_000, ge=1, description="SDK in-memory queue bound")
@@ -43,15 +47,8 @@ class Settings(BaseSettings):
         default=0.0, ge=0, description="How long emit() may wait for queue space; 0 = never"
     )
     validate_events: bool = True
-
-    broker_port: int = Field(default=9092, ge=1, le=65535)
-    var_dir: Path = Path("var")
-    duckdb_path: Path = Path("var/warehouse/agentgauge.duckdb")
-    lake_path: Path = Path("var/lake/events")
-    redaction_file: Path = CONFIG_DIR / "redaction.yaml"
-    prices_file: Path = CONFIG_DIR / "prices.yaml"
-    alerting_file: Path = CONFIG_DIR.parents[1] / "config" / "alerting.yaml"
-    router_group: str = "agentgauge-alert-router"
+    redaction_file: Path = Field(default_factory=lambda: config_file("redaction.yaml"))
+    prices_file: Path = Field(default_factory=lambda: config_file("prices.yaml"))
 
     @classmethod
     def settings_customise_sources(
@@ -64,29 +61,17 @@ class Settings(BaseSettings):
     ) -> tuple[PydanticBaseSettingsSource, ...]:
         return (init_settings, env_settings, TomlConfigSettingsSource(settings_cls))
 
-    def kafka_security(self) -> dict[str, Any]:
-        """kafka-python style security options (secrets unwrapped only here)."""
-        opts: dict[str, Any] = {"security_protocol": self.security_protocol}
-        if self.sasl_mechanism:
-            opts["sasl_mechanism"] = self.sasl_mechanism
-            opts["sasl_plain_username"] = self.sasl_username
-            if self.sasl_password is not None:
-                opts["sasl_plain_password"] = self.sasl_password.get_secret_value()
-        if self.ssl_cafile:
-            opts["ssl_cafile"] = str(self.ssl_cafile)
-        return opts
-
-    def confluent_security(self) -> dict[str, Any]:
-        """librdkafka style security options."""
-        opts: dict[str, Any] = {"security.protocol": self.security_protocol.lower()}
-        if self.sasl_mechanism:
-            opts["sasl.mechanism"] = self.sasl_mechanism
-            opts["sasl.username"] = self.sasl_username
-            if self.sasl_password is not None:
-                opts["sasl.password"] = self.sasl_password.get_secret_value()
-        if self.ssl_cafile:
-            opts["ssl.ca.location"] = str(self.ssl_cafile)
-        return opts
+    def connection(self) -> Connection:
+        """The Kafka connection every client of this process is built from."""
+        return Connection(
+            bootstrap_servers=self.bootstrap_servers,
+            security_protocol=self.security_protocol,
+            sasl_mechanism=self.sasl_mechanism,
+            sasl_username=self.sasl_username,
+            sasl_password=self.sasl_password,
+            ssl_cafile=self.ssl_cafile,
+            client_id=self.client_id,
+        )
 
 
 def load_settings(**overrides: Any) -> Settings:

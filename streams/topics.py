@@ -4,19 +4,10 @@ from __future__ import annotations
 
 import contextlib
 
-from kafka import KafkaAdminClient
 from kafka.admin import NewTopic
 from kafka.errors import TopicAlreadyExistsError
 
 from streams.settings import Settings
-
-
-def admin_client(settings: Settings) -> KafkaAdminClient:
-    return KafkaAdminClient(
-        bootstrap_servers=settings.bootstrap_servers.split(","),
-        client_id=f"{settings.client_id}-admin",
-        **settings.kafka_security(),
-    )
 
 
 def wanted_topics(settings: Settings) -> dict[str, int]:
@@ -29,7 +20,7 @@ def wanted_topics(settings: Settings) -> dict[str, int]:
 
 def create_topics(settings: Settings) -> dict[str, str]:
     """Create the events, alerts and DLQ topics; returns name -> 'created' | 'exists'."""
-    admin = admin_client(settings)
+    admin = settings.connection().admin()
     try:
         existing = set(admin.list_topics())
         result: dict[str, str] = {}

@@ -9,6 +9,7 @@ import logging
 from collections.abc import Callable
 from typing import Any, Protocol
 
+from streams.kafka import Connection
 from streams.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -27,26 +28,23 @@ class Transport(Protocol):
 class KafkaPythonTransport:
     """kafka-python producer: acks=all, idempotent where the broker supports it."""
 
-    def __init__(self, settings: Settings, on_delivered: OnDelivered, on_failed: OnFailed) -> None:
-        from kafka import KafkaProducer
+    def __init__(self, conn: Connection, on_delivered: OnDelivered, on_failed: OnFailed) -> None:
+        from kafka.errors import KafkaError, KafkaTimeoutError
 
         opts: dict[str, Any] = {
-            "bootstrap_servers": settings.bootstrap_servers.split(","),
-            "client_id": settings.client_id,
             "acks": "all",
             "linger_ms": 5,
             "batch_size": 256 * 1024,
             "max_block_ms": 5000,
             "retries": 5,
-            **settings.kafka_security(),
         }
         try:
-            self._producer = KafkaProducer(enable_idempotence=True, **opts)
-        except Exception as exc:  # brokers without InitProducerId: fall back, still acks=all
-            if type(exc).__name__ == "NoBrokersAvailable":
-                raise
+            self._producer = conn.producer(enable_idempotence=True, **opts)
+        except KafkaTimeoutError:  # no broker answers the bootstrap: the sender retries
+            raise
+        except KafkaError as exc:  # brokers without InitProducerId: fall back, still acks=all
             log.warning("idempotent producer unavailable (%s); using acks=all without it", exc)
-            self._producer = KafkaProducer(**opts)
+            self._producer = conn.producer(**opts)
         self._ok = on_delivered
         self._fail = on_failed
 
@@ -69,19 +67,16 @@ class KafkaPythonTransport:
 class ConfluentTransport:
     """confluent-kafka (librdkafka) producer for volume: the `volume` extra."""
 
-    def __init__(self, settings: Settings, on_delivered: OnDelivered, on_failed: OnFailed) -> None:
-        from confluent_kafka import KafkaException, Producer
+    def __init__(self, conn: Connection, on_delivered: OnDelivered, on_failed: OnFailed) -> None:
+        from confluent_kafka import KafkaException
 
-        self._producer = Producer(
-            {
-                "bootstrap.servers": settings.bootstrap_servers,
-                "client.id": settings.client_id,
+        self._producer = conn.confluent_producer(
+            **{
                 "enable.idempotence": True,
                 "acks": "all",
                 "linger.ms": 5,
                 "queue.buffering.max.messages": 1_000_000,
                 "logger": logging.getLogger("librdkafka"),  # not raw lines on stderr
-                **settings.confluent_security(),
             }
         )
         self._exc = KafkaException
@@ -114,6 +109,7 @@ class ConfluentTransport:
 
 
 def make_transport(settings: Settings, on_delivered: OnDelivered, on_failed: OnFailed) -> Transport:
+    conn = settings.connection()
     if settings.transport == "confluent":
-        return ConfluentTransport(settings, on_delivered, on_failed)
-    return KafkaPythonTransport(settings, on_delivered, on_failed)
+        return ConfluentTransport(conn, on_delivered, on_failed)
+    return KafkaPythonTransport(conn, on_delivered, on_failed)

@@ -1,0 +1,22 @@
+"""The ``agentgauge`` command line (``agentgauge.cli:main``).
+
+One package, one module per command group; every command is registered through
+``agentgauge.cli._base.App`` and the groups in one table (``agentgauge.cli._app``).
+"""
+
+from __future__ import annotations
+
+import sys
+
+
+def main() -> None:
+    try:
+        from agentgauge.cli._app import run
+    except ModuleNotFoundError as exc:  # `pip install agentgauge` is the SDK alone
+        print(
+            f"agentgauge: the command line needs the pipeline extra ({exc.name} is not"
+            " installed): pip install 'agentgauge[pipeline]'",
+            file=sys.stderr,
+        )
+        raise SystemExit(2) from None
+    run()

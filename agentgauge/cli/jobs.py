@@ -1,0 +1,100 @@
+"""``agentgauge jobs start|stop|status|run --bounded``: the Flink job."""
+
+from __future__ import annotations
+
+import time
+from typing import Annotated
+
+import typer
+from rich.table import Table
+from rich.text import Text
+
+from agentgauge.cli._base import App
+from agentgauge.cli._render import console, err_console, settings
+from agentgauge.local.job import JobStatus, LocalJob
+from agentgauge.wiring import job_config
+from streams.offsets import true_end_offsets
+
+app = App(help="The real-time Flink job (local MiniCluster).")
+
+
+@app.command("start")
+def start(
+    checkpoint_interval: Annotated[float, typer.Option(help="Seconds between checkpoints")] = 5.0,
+    parallelism: Annotated[int, typer.Option(min=1)] = 2,
+    fresh: Annotated[
+        bool,
+        typer.Option(
+            "--fresh",
+            help="Start from the group's committed offsets with empty rule state, ignoring saved"
+            " checkpoints (needed once after an upgrade that changed the job's graph, or after"
+            " the topic was recreated: then from the topic's start)",
+        ),
+    ] = False,
+) -> None:
+    """Run the job in streaming mode, detached; resumes from the latest checkpoint."""
+    s = settings()
+    cfg = job_config(
+        s, checkpoint_interval_s=checkpoint_interval, parallelism=parallelism, resume=not fresh
+    )
+    with console.status("starting the Flink job..."):
+        job_id = LocalJob(s).start(cfg)
+    console.print(f"[green]job running[/] ({job_id}); `agentgauge jobs status` to watch it")
+
+
+@app.command("stop")
+def stop() -> None:
+    """Stop the job with a savepoint; the next start resumes from it."""
+    with console.status("stopping with a savepoint..."):
+        stopped = LocalJob(settings()).stop()
+    console.print("job stopped" if stopped else "no job was running")
+
+
+@app.command("status")
+def status() -> None:
+    """Show whether the job runs, its lag, checkpoints, and the alert and DLQ counts."""
+    s = settings()
+    st = LocalJob(s).status(job_config(s))
+    print_status(st)
+    if not st.healthy:
+        raise typer.Exit(1)
+
+
+def print_status(st: JobStatus) -> None:
+    table = Table(show_header=False)
+    table.add_row("state", f"{st.state} (pid {st.pid})" if st.pid else st.state)
+    table.add_row("flink job", st.job_id or "-")
+    table.add_row("lag (events)", "-" if st.lag is None else str(st.lag))
+    age = st.latest_checkpoint_age_s
+    table.add_row("checkpoints", f"{st.checkpoints}" + (f", latest {age:.0f}s ago" if age else ""))
+    table.add_row("alerts on topic", "-" if st.alerts is None else str(st.alerts))
+    table.add_row("DLQ records", "-" if st.dlq is None else str(st.dlq))
+    table.add_row("health", "[green]healthy[/]" if st.healthy else "[red]not healthy[/]")
+    console.print(table)
+    if st.problem:
+        err_console.print(Text(st.problem, style="red"), soft_wrap=True)
+
+
+@app.command("run")
+def run(
+    bounded: Annotated[bool, typer.Option("--bounded", help="Stop at the topic's current end")],
+) -> None:
+    """Process everything in the topic up to its current end, then exit (backfills, tests)."""
+    if not bounded:
+        err_console.print("only --bounded runs in the foreground; use `jobs start` to stream")
+        raise typer.Exit(2)
+    from jobs.runner import run_bounded
+
+    s = settings()
+    conn = s.connection()
+    before_alerts = sum(true_end_offsets(conn, s.topic_alerts).values())
+    before_dlq = sum(true_end_offsets(conn, s.topic_dlq).values())
+    t0 = time.monotonic()
+    with console.status("running the job over the topic (bounded)..."):
+        run_bounded(job_config(s, group_id="agentgauge-backfill"))
+    alerts = sum(true_end_offsets(conn, s.topic_alerts).values()) - before_alerts
+    dlq = sum(true_end_offsets(conn, s.topic_dlq).values()) - before_dlq
+    console.print(
+        f"bounded run done in {time.monotonic() - t0:.1f}s: "
+        f"{alerts} new alerts, {dlq} new DLQ records"
+    )

@@ -1,0 +1,177 @@
+"""The detached local job: start, stop and status, with pid/state/log files under var/jobs/."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from kafka.errors import KafkaError
+
+from agentgauge.local.procs import pid_alive, terminate
+from agentgauge.settings import AppSettings
+from jobs.checkpoints import restore_points
+from jobs.config import JobConfig
+from jobs.positions import beyond_end, committed_offsets, describe_beyond_end
+from streams.errors import AgentgaugeError
+from streams.kafka import PASSWORD_ENV
+from streams.offsets import true_end_offsets
+
+
+class JobError(AgentgaugeError):
+    """The local job cannot start, or stopped with an error."""
+
+
+@dataclass(frozen=True)
+class JobStatus:
+    running: bool
+    pid: int | None
+    job_id: str | None
+    state: str
+    lag: int | None
+    checkpoints: int
+    latest_checkpoint: str | None
+    latest_checkpoint_age_s: float | None
+    alerts: int | None
+    dlq: int | None
+    healthy: bool
+    problem: str | None = None
+
+
+class LocalJob:
+    def __init__(self, settings: AppSettings) -> None:
+        self.settings = settings
+        self.dir = settings.var_dir.resolve() / "jobs"
+        self.pid_file = self.dir / "job.pid"
+        self.state_file = self.dir / "state.json"
+        self.config_file = self.dir / "job.json"
+        self.log_file = self.dir / "job.log"
+
+    def pid(self) -> int | None:
+        try:
+            pid = int(self.pid_file.read_text())
+        except (OSError, ValueError):
+            return None
+        return pid if pid_alive(pid) else None
+
+    def start(self, config: JobConfig, timeout_s: float = 180.0) -> str:
+        """Start the streaming job detached; returns its Flink job id once it runs."""
+        if self.pid() is not None:
+            raise JobError(f"the job already runs (pid {self.pid()}); `agentgauge jobs stop` first")
+        self.dir.mkdir(parents=True, exist_ok=True)
+        self.state_file.unlink(missing_ok=True)
+        # The configuration holds no credential (the connection's password is never
+        # serialised); the runner gets it from the environment.
+        self.config_file.write_text(config.model_dump_json(indent=2))
+        self.config_file.chmod(0o600)
+        env = {**os.environ, "TZ": "UTC"}
+        if config.connection.sasl_password is not None:
+            env[PASSWORD_ENV] = config.connection.sasl_password.get_secret_value()
+        bin_dir = str(Path(sys.executable).parent)  # PyFlink's workers must find pyflink
+        env["PATH"] = bin_dir + os.pathsep + env.get("PATH", "")
+        with self.log_file.open("ab") as log:
+            proc = subprocess.Popen(
+                [
+                    sys.executable,
+                    "-m",
+                    "jobs.runner",
+                    "--config",
+                    str(self.config_file),
+                    "--state-file",
+                    str(self.state_file),
+                ],
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+                start_new_session=True,
+                env=env,
+            )
+        self.pid_file.write_text(str(proc.pid))
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            exited = proc.poll() is not None
+            state: dict[str, str] = {}
+            with contextlib.suppress(OSError, ValueError):
+                state = json.loads(self.state_file.read_text())
+            if "error" in state:
+                with contextlib.suppress(subprocess.TimeoutExpired):
+                    proc.wait(timeout=60)  # the runner exits right after writing it
+                raise JobError(f"{state['error']} (details: {self.log_file})")
+            if "job_id" in state:
+                return str(state["job_id"])
+            if exited:
+                raise JobError(
+                    f"the job exited during start (code {proc.returncode}); see {self.log_file}"
+                )
+            time.sleep(0.5)
+        raise JobError(f"the job did not start within {timeout_s:.0f}s; see {self.log_file}")
+
+    def stop(self, timeout_s: float = 90.0) -> bool:
+        """Stop with a savepoint (SIGTERM to the runner); kill after the timeout."""
+        pid = self.pid()
+        if pid is None:
+            self.pid_file.unlink(missing_ok=True)
+            return False
+        terminate(pid, timeout_s, kill_group=True)
+        self.pid_file.unlink(missing_ok=True)
+        return True
+
+    def kill(self) -> None:
+        """Hard kill (the whole process group: runner and its JVM), as a crash would."""
+        pid = self.pid()
+        if pid is None:
+            return
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(pid, signal.SIGKILL)
+        deadline = time.monotonic() + 10
+        while pid_alive(pid) and time.monotonic() < deadline:
+            with contextlib.suppress(ChildProcessError):
+                os.waitpid(pid, os.WNOHANG)
+            time.sleep(0.1)
+        self.pid_file.unlink(missing_ok=True)
+
+    def status(self, config: JobConfig) -> JobStatus:
+        pid = self.pid()
+        state: dict[str, Any] = {}
+        with contextlib.suppress(OSError, ValueError):
+            state = json.loads(self.state_file.read_text())
+        points = [p for p in restore_points(config) if p.name.startswith("chk-")]
+        latest = points[0] if points else None
+        age = time.time() - (latest / "_metadata").stat().st_mtime if latest else None
+        lag = alerts = dlq = None
+        past: dict[int, tuple[int, int]] = {}
+        conn = config.connection
+        with contextlib.suppress(KafkaError):  # broker down: lag and counts unknown
+            if conn.reachable():
+                ends = true_end_offsets(conn, config.topic_events)
+                done = committed_offsets(conn, config.group_id, config.topic_events)
+                past = beyond_end(done, ends)
+                lag = sum(max(0, end - done.get(p, 0)) for p, end in ends.items())
+                alerts = sum(true_end_offsets(conn, config.topic_alerts).values())
+                dlq = sum(true_end_offsets(conn, config.topic_dlq).values())
+        running = pid is not None
+        fresh = age is not None and age < 3 * config.checkpoint_interval_s + 30
+        problem = state.get("error") or (
+            describe_beyond_end(config.topic_events, past) if past else None
+        )
+        return JobStatus(
+            running=running,
+            pid=pid,
+            job_id=state.get("job_id"),
+            state=state.get("status", "STOPPED") if running else "STOPPED",
+            lag=lag,
+            checkpoints=len(points),
+            latest_checkpoint=str(latest) if latest else None,
+            latest_checkpoint_age_s=age,
+            alerts=alerts,
+            dlq=dlq,
+            healthy=running and fresh and lag is not None and not past,
+            problem=problem,
+        )

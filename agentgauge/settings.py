@@ -1,0 +1,54 @@
+"""The application's settings: the SDK's (streams.Settings) plus the paths under ``var_dir``,
+the alert router's and the embedded broker's. Every path that lives under ``var_dir`` is
+derived from it here, and only here, unless set on its own (``AGENTGAUGE_LAKE_PATH``, ...).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from pydantic import Field, model_validator
+
+from streams.packaged import packaged_path
+from streams.settings import Settings
+
+_VAR = Path("var")
+# Paths under var_dir, derived from it unless set on their own.
+_DERIVED = {
+    "duckdb_path": Path("warehouse/agentgauge.duckdb"),
+    "lake_path": Path("lake/events"),
+    "checkpoint_dir": Path("checkpoints"),
+    "reports_dir": Path("reports"),
+    "alerts_dir": Path("alerts"),
+}
+
+
+class AppSettings(Settings):
+    broker_port: int = Field(default=9092, ge=1, le=65535)
+    var_dir: Path = _VAR
+    duckdb_path: Path = _VAR / _DERIVED["duckdb_path"]
+    lake_path: Path = _VAR / _DERIVED["lake_path"]
+    checkpoint_dir: Path = _VAR / _DERIVED["checkpoint_dir"]
+    reports_dir: Path = _VAR / _DERIVED["reports_dir"]
+    alerts_dir: Path = _VAR / _DERIVED["alerts_dir"]
+    # None: the packaged default (streams/config/ceilings.yaml).
+    ceilings_file: Path | None = None
+    alerting_file: Path = Field(
+        default_factory=lambda: packaged_path("alerting", "config", "alerting.yaml")
+    )
+    router_group: str = "agentgauge-alert-router"
+
+    @model_validator(mode="before")
+    @classmethod
+    def _derive_paths(cls, data: Any) -> Any:
+        if isinstance(data, dict):
+            var = Path(data.get("var_dir") or _VAR)
+            for name, rel in _DERIVED.items():
+                if data.get(name) is None:
+                    data[name] = var / rel
+        return data
+
+
+def load_settings(**overrides: Any) -> AppSettings:
+    return AppSettings(**overrides)

@@ -1,0 +1,30 @@
+"""Running the warehouse statements of ``sql/duckdb/``, one per file, with bound parameters."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import duckdb
+
+import sql
+
+
+def run(conn: duckdb.DuckDBPyConnection, name: str, **params: Any) -> duckdb.DuckDBPyConnection:
+    """Execute ``sql/duckdb/<name>.sql`` with only the parameters it names."""
+    text = sql.load("duckdb", name)
+    bound = {k: v for k, v in params.items() if f"${k}" in text}
+    return conn.execute(text, bound) if bound else conn.execute(text)
+
+
+def rows(cursor: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
+    """The cursor's result as dicts, column name to value."""
+    cols = [c[0] for c in cursor.description or []]
+    return [dict(zip(cols, row, strict=True)) for row in cursor.fetchall()]
+
+
+def connect_utc(database: str = ":memory:", read_only: bool = False) -> duckdb.DuckDBPyConnection:
+    """A DuckDB connection with the session time zone pinned to UTC (ISO weeks start Monday
+    00:00 UTC)."""
+    conn = duckdb.connect(database, read_only=read_only)
+    conn.execute("SET TimeZone = 'UTC'")
+    return conn

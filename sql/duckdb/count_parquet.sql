@@ -1,0 +1,2 @@
+-- Rows of an exported Parquet file ($file).
+SELECT count(*) FROM read_parquet($file)

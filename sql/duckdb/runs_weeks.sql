@@ -1,0 +1,2 @@
+-- The weeks that have finished runs, in order (what `materialize --all` builds).
+SELECT DISTINCT week_start FROM runs ORDER BY 1

@@ -1,0 +1,102 @@
+"""``ceilings.yaml``: the versioned thresholds of the real-time rules (per run, per customer,
+per window). The job renders them into its SQL; the application reads the run ceiling for
+replays. The default file ships in ``streams/config/``."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from streams.errors import ConfigError
+from streams.packaged import config_file
+
+_NAME = re.compile(r"^[\w.:@/+-]{1,200}$")
+
+
+class CeilingsError(ConfigError):
+    """The ceilings file cannot be read or breaks its schema."""
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class Defaults(_Strict):
+    run_cost_usd: float = Field(gt=0)
+    run_tool_calls: int = Field(ge=1)
+    loop_repeats: int = Field(ge=2)
+    customer_hourly_usd: float = Field(gt=0)
+
+
+class WorkflowOverride(_Strict):
+    run_cost_usd: float | None = Field(default=None, gt=0)
+    run_tool_calls: int | None = Field(default=None, ge=1)
+    loop_repeats: int | None = Field(default=None, ge=2)
+
+
+class CustomerOverride(_Strict):
+    customer_hourly_usd: float = Field(gt=0)
+
+
+class RetryStorm(_Strict):
+    min_retries: int = Field(ge=1)
+    baseline_multiplier: float = Field(ge=1)
+
+
+class RateSpike(_Strict):
+    min_calls: int = Field(ge=1)
+    z: float = Field(gt=0)
+    min_ratio: float = Field(ge=1)
+    min_rate: float = Field(default=0.0, ge=0, le=1)
+
+
+class CostSpike(_Strict):
+    min_events: int = Field(ge=1)
+    z: float = Field(gt=0)
+    min_ratio: float = Field(ge=1)
+    min_excess_usd: float = Field(default=0.0, ge=0)
+
+
+class Windows(_Strict):
+    size_minutes: int = Field(ge=1, le=60)
+    baseline_windows: int = Field(ge=2, le=288)
+    min_baseline_windows: int = Field(ge=1)
+    retry_storm: RetryStorm
+    error_rate_spike: RateSpike
+    latency_p95_spike: RateSpike
+    cost_rate_spike: CostSpike
+
+
+class Ceilings(_Strict):
+    version: str = Field(min_length=1)
+    defaults: Defaults
+    workflows: dict[str, WorkflowOverride] = Field(default_factory=dict)
+    customers: dict[str, CustomerOverride] = Field(default_factory=dict)
+    windows: Windows
+
+    @field_validator("workflows", "customers")
+    @classmethod
+    def _names(cls, value: dict[str, object]) -> dict[str, object]:
+        bad = [k for k in value if not _NAME.match(k)]
+        if bad:
+            raise ValueError(f"invalid names {bad}: use letters, digits and . : @ / + - _")
+        return value
+
+    @classmethod
+    def load(cls, path: Path | None = None) -> Ceilings:
+        """The ceilings of ``path``, or of the packaged default file."""
+        path = path or config_file("ceilings.yaml")
+        try:
+            return cls.model_validate(yaml.safe_load(path.read_text()))
+        except (OSError, yaml.YAMLError, ValidationError) as exc:
+            raise CeilingsError(f"cannot read ceilings file {path}: {exc}") from None
+
+    def run_cost_usd(self, workflow: str) -> float:
+        """The per-run cost ceiling of ``workflow`` (its override, else the default)."""
+        override = self.workflows.get(workflow)
+        if override is not None and override.run_cost_usd is not None:
+            return override.run_cost_usd
+        return self.defaults.run_cost_usd
