@@ -34,8 +34,15 @@ class JobConfig(BaseModel):
     checkpoint_interval_s: float = Field(default=5.0, gt=0)
     dedup_ttl_hours: float = Field(default=24.0, gt=0)
     watermark_delay_s: int = Field(default=10, ge=0)
+    # An event whose ts is further ahead of the job's clock is dead-lettered (ts_in_future) and
+    # does not move the watermark.
+    ts_max_skew_s: int = Field(default=300, ge=0)
     idle_timeout_s: int = Field(default=30, ge=0, description="0 = no idleness (bounded runs)")
     parallelism: int = Field(default=2, ge=1)
+    # Failover restarts inside a streaming job: at most this many, this many seconds apart, then
+    # the job fails (and `jobs status` says why). A bounded run never restarts: it fails.
+    restart_attempts: int = Field(default=3, ge=0)
+    restart_delay_s: float = Field(default=10.0, ge=0)
     bounded: bool = False
     bounded_offsets: str | None = None  # "partition:0,offset:42;..." (see streams/offsets.py)
     restore_from: Path | None = None

@@ -10,7 +10,7 @@ from pyflink.table import StatementSet, TableEnvironment
 
 from jobs.config import JobConfig
 from jobs.sql_render import is_insert, render, rule_params, statements, with_options
-from jobs.udf import REDACTION_PARAMETER, redaction_spec, udf_jar
+from jobs.udf import REDACTION_PARAMETER, SKEW_PARAMETER, redaction_spec, udf_jar
 from streams.redaction import RedactionConfig
 
 
@@ -70,6 +70,7 @@ def lake_options(config: JobConfig) -> dict[str, str]:
 def render_all(config: JobConfig) -> list[tuple[str, str]]:
     params = {
         "watermark_delay_s": str(int(config.watermark_delay_s)),
+        "ts_max_skew_s": str(int(config.ts_max_skew_s)),
         "source_options": with_options(source_options(config)),
         "dlq_options": with_options(kafka_sink_options(config, config.topic_dlq, None)),
         "alerts_options": with_options(kafka_sink_options(config, config.topic_alerts, "alert_id")),
@@ -98,6 +99,12 @@ def configure(t_env: TableEnvironment, config: JobConfig) -> None:
     c.set("execution.checkpointing.externalized-checkpoint-retention", "RETAIN_ON_CANCELLATION")
     c.set("execution.checkpointing.num-retained", "3")
     c.set("state.backend.type", "hashmap")
+    if config.bounded or config.restart_attempts == 0:
+        c.set("restart-strategy.type", "none")
+    else:
+        c.set("restart-strategy.type", "fixed-delay")
+        c.set("restart-strategy.fixed-delay.attempts", str(config.restart_attempts))
+        c.set("restart-strategy.fixed-delay.delay", f"{int(config.restart_delay_s * 1000)} ms")
     # Chained operators hand rows on without a defensive deep copy (the SQL runtime and our
     # functions never hold on to an input row): copying every row, payload included, into each
     # branch after the run-state operator was the largest single cost of the job.
@@ -111,7 +118,10 @@ def configure(t_env: TableEnvironment, config: JobConfig) -> None:
     jar = config.udf_jar or udf_jar(config.udf_build_dir)
     c.set("pipeline.jars", jar.resolve().as_uri())
     spec = redaction_spec(RedactionConfig.load(config.redaction_file))
-    c.set("pipeline.global-job-parameters", f"{REDACTION_PARAMETER}:{spec}")
+    c.set(
+        "pipeline.global-job-parameters",
+        f"{REDACTION_PARAMETER}:{spec},{SKEW_PARAMETER}:{int(config.ts_max_skew_s)}",
+    )
     if config.restore_from is not None:
         c.set("execution.state-recovery.path", config.restore_from.resolve().as_uri())
     if config.python_executable:

@@ -9,7 +9,6 @@ from __future__ import annotations
 import base64
 import hashlib
 import os
-import re
 import shutil
 import subprocess
 import tempfile
@@ -21,7 +20,8 @@ from streams.errors import AgentgaugeError
 from streams.packaged import packaged_path
 from streams.redaction import RedactionConfig
 
-REDACTION_PARAMETER = "agentgauge.redaction"  # ParseEvent.REDACTION_PARAMETER
+REDACTION_PARAMETER = "agentgauge.redaction"  # Redact.REDACTION_PARAMETER
+SKEW_PARAMETER = "agentgauge.ts_max_skew_s"  # ParseEvent.SKEW_PARAMETER
 
 
 class UdfBuildError(AgentgaugeError):
@@ -83,48 +83,19 @@ def udf_jar(build_dir: Path | None = None) -> Path:
     return jar
 
 
-def key_regex(config: RedactionConfig) -> str:
-    """The JSON value of any key named (or ending in ``_<name>``) as in the config.
-
-    Group 1 is the key's tail up to the value and is kept by the replacement. (A lookbehind
-    would keep the key out of the match too, but is tried at every position of the payload: 50x
-    slower on payloads whose hints hit.)
-    """
-    keys = "|".join(re.escape(k).replace("_", "[_-]") for k in config.keys)
-    return (
-        r"(?i)((?:" + keys + r')"\s{0,3}:\s{0,3})'
-        r'(?:"(?:[^"\\]|\\.)*"|-?[0-9][0-9.eE+-]*|true|false)'
-    )
-
-
 def redaction_spec(config: RedactionConfig) -> str:
-    """The rules for ``AG_REDACT`` (base64 JSON, a job parameter): key values first, then each
-    pattern in order, each with its prefilters (literals one of which must occur, a minimum run
-    of digits). Card numbers are redacted without the Luhn check (stricter than the SDK, never
-    looser)."""
-    rules = [
+    """The rules for ``AG_REDACT`` (base64 JSON, a job parameter): the sensitive key names (the
+    JVM normalises them as streams/redaction.py does), then each value pattern in order, each
+    with its prefilters (literals one of which must occur, a minimum run of digits). Card
+    numbers are redacted without the Luhn check (stricter than the SDK, never looser)."""
+    patterns = [
         {
-            "regex": key_regex(config),
-            "token": '"[REDACTED:key]"',
-            # The key ends right before its closing quote: 'email"' rarely occurs by chance,
-            # 'email' does (and each hit costs a scan with the case-insensitive regex).
-            "hints": sorted(
-                {f'{v}"' for k in config.keys for v in (k.lower(), k.lower().replace("_", "-"))}
-            ),
-            "lower": True,
-            "keep_group": True,
+            "regex": p.regex,
+            "token": f"[REDACTED:{p.kind}]",
+            "hints": [h.lower() if p.case_insensitive else h for h in p.prefilter],
+            "lower": p.case_insensitive,
+            "min_digits": p.min_digits,
         }
+        for p in config.patterns
     ]
-    for p in config.patterns:
-        ci = p.case_insensitive
-        rules.append(
-            {
-                "regex": p.regex,
-                "token": f"[REDACTED:{p.kind}]",
-                "hints": [h.lower() if ci else h for h in p.prefilter],
-                "lower": ci,
-                "keep_group": False,
-                "min_digits": p.min_digits,
-            }
-        )
-    return base64.b64encode(orjson.dumps({"rules": rules})).decode()
+    return base64.b64encode(orjson.dumps({"keys": config.keys, "patterns": patterns})).decode()

@@ -30,6 +30,10 @@ BATCH_EMIT_BLOCK_MS = 120_000.0
 
 @dataclass(frozen=True)
 class Stats:
+    """Every emitted event is, at every moment, in exactly one of the five counts:
+    ``emitted == queued + sent + failed + dropped + invalid``."""
+
+    emitted: int
     queued: int
     sent: int
     failed: int
@@ -65,8 +69,10 @@ class Gauge:
         self._idle.set()
         self._closing = False
         self._in_flight = 0
+        self._taken = 0  # an event off the queue, not yet sent, failed or invalid
         self._lock = threading.Lock()
-        self._sent = self._failed = self._dropped = self._invalid = self._unpriced = 0
+        self._emitted = self._sent = self._failed = self._dropped = self._invalid = 0
+        self._unpriced = 0
         self._last_error: str | None = None
         self._thread = threading.Thread(target=self._run, name="agentgauge-sender", daemon=True)
         self._thread.start()
@@ -74,14 +80,23 @@ class Gauge:
 
     # -- caller side -------------------------------------------------------------------------
     def emit(self, event: dict[str, Any], *, trusted: bool = False) -> bool:
-        """Queue one event. Returns False (and counts a drop) when the queue stays full."""
-        if self._closing:
-            self._dropped += 1
-            return False
+        """Queue one event. Returns False (and counts a drop) when the queue stays full or the
+        gauge is closed. Never raises: what is wrong with an event is counted on the sender
+        thread (``invalid``)."""
+        with self._lock:
+            self._emitted += 1
+            if self._closing:
+                self._dropped += 1
+                return False
         if len(self._queue) >= self._max and (self._block_s <= 0 or not self._wait_for_space()):
-            self._dropped += 1
+            with self._lock:
+                self._dropped += 1
             return False
-        self._queue.append((event, trusted))
+        with self._lock:
+            if self._closing:  # closed while waiting for space
+                self._dropped += 1
+                return False
+            self._queue.append((event, trusted))
         if self._idle.is_set():
             self._wake.set()
         return True
@@ -95,15 +110,17 @@ class Gauge:
         return False
 
     def stats(self) -> Stats:
-        return Stats(
-            queued=len(self._queue) + self._in_flight,
-            sent=self._sent,
-            failed=self._failed,
-            dropped=self._dropped,
-            invalid=self._invalid,
-            redacted=self._redactor.redacted,
-            unpriced=self._unpriced,
-        )
+        with self._lock:
+            return Stats(
+                emitted=self._emitted,
+                queued=len(self._queue) + self._taken + self._in_flight,
+                sent=self._sent,
+                failed=self._failed,
+                dropped=self._dropped,
+                invalid=self._invalid,
+                redacted=self._redactor.redacted,
+                unpriced=self._unpriced,
+            )
 
     @property
     def last_error(self) -> str | None:
@@ -129,15 +146,23 @@ class Gauge:
         return self._in_flight == 0 and not self._queue
 
     def close(self, timeout: float = 10.0) -> None:
+        """Flush (up to ``timeout``), stop the sender and close the client. Events still queued
+        then are counted as dropped; so are events still unacknowledged by Kafka."""
         if self._closing:
             return
         self.flush(timeout)
-        self._closing = True
+        with self._lock:
+            self._closing = True
         self._wake.set()
         self._thread.join(timeout=2.0)
         if self._transport is not None:
             with contextlib.suppress(Exception):
                 self._transport.close(1.0)
+        with self._lock:
+            left = len(self._queue)
+            self._queue.clear()
+            self._dropped += left + self._in_flight
+            self._in_flight = 0
         atexit.unregister(self.close)
 
     def __enter__(self) -> Gauge:
@@ -161,13 +186,15 @@ class Gauge:
 
     def _on_delivered(self) -> None:
         with self._lock:
-            self._sent += 1
-            self._in_flight -= 1
+            if self._in_flight > 0:  # after close() counted it as dropped, a late ack is not
+                self._sent += 1
+                self._in_flight -= 1
 
     def _on_failed(self, exc: Exception) -> None:
         with self._lock:
-            self._failed += 1
-            self._in_flight -= 1
+            if self._in_flight > 0:
+                self._failed += 1
+                self._in_flight -= 1
         self._last_error = f"{type(exc).__name__}: {exc}"
 
     def _connect(self) -> Transport | None:
@@ -186,23 +213,37 @@ class Gauge:
         return None
 
     def _prepare(self, event: dict[str, Any], trusted: bool) -> tuple[bytes, bytes] | None:
-        """Validate, price and redact one event: (key, value) bytes or None when invalid."""
+        """Validate, price and redact one event: (key, value) bytes, or None (counted invalid)
+        when it breaks the contract or cannot be serialised (a set, an object, a cycle)."""
+        try:
+            return self._prepare_checked(event, trusted)
+        except Exception as exc:  # never let one event stop the others; it is counted
+            with self._lock:
+                self._invalid += 1
+            self._last_error = f"unsendable event: {type(exc).__name__}: {exc}"[:500]
+            return None
+
+    def _prepare_checked(self, event: Any, trusted: bool) -> tuple[bytes, bytes] | None:
+        if not isinstance(event, dict):
+            raise TypeError(f"an event must be a dict, got {type(event).__name__}")
         if self.settings.validate_events and not trusted:
             try:
                 # Strict types: the validated model equals the input, so keep the input dict
                 # (extras included) and only normalise ts; model_dump would cost ~2x more.
                 event = {**event, "ts": format_ts(validate_event(event).ts)}
             except ContractError as exc:
-                self._invalid += 1
-                self._last_error = f"invalid event: {exc}"
-                log.warning("dropping invalid event %s: %s", event.get("event_id"), exc)
+                with self._lock:
+                    self._invalid += 1
+                self._last_error = f"invalid event: {exc}"[:500]
+                log.warning("dropping invalid event: %s", str(exc)[:200])
                 return None
         if event.get("event_type") == "model_call" and event.get("cost_usd") is None:
             cost = self._prices.cost(
                 str(event.get("model")), event.get("input_tokens"), event.get("output_tokens")
             )
             if cost is None:
-                self._unpriced += 1
+                with self._lock:
+                    self._unpriced += 1
             else:
                 event = {**event, "cost_usd": round(cost, 8)}
                 attrs = dict(event.get("attributes") or {})
@@ -212,8 +253,15 @@ class Gauge:
         return str(event.get("run_id", "")).encode(), orjson.dumps(event)
 
     def _drain(self) -> Iterator[tuple[dict[str, Any], bool]]:
-        while self._queue:
-            yield self._queue.popleft()
+        """Take queued events one at a time; ``_taken`` keeps the one being prepared counted
+        as queued until it is sent, failed or invalid."""
+        while True:
+            with self._lock:
+                if not self._queue:
+                    return
+                item = self._queue.popleft()
+                self._taken = 1
+            yield item
 
     def _run(self) -> None:
         topic = self.settings.topic_events
@@ -234,10 +282,12 @@ class Gauge:
                     return
                 for event, trusted in self._drain():
                     prepared = self._prepare(event, trusted)
+                    with self._lock:
+                        self._taken = 0
+                        if prepared is not None:
+                            self._in_flight += 1
                     if prepared is None:
                         continue
-                    with self._lock:
-                        self._in_flight += 1
                     try:
                         transport.send(topic, prepared[0], prepared[1])
                     except Exception as exc:

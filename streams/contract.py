@@ -64,8 +64,11 @@ _RFC3339 = re.compile(RFC3339_PATTERN)
 
 NonEmptyStr = Annotated[StrictStr, Field(min_length=1)]
 NonNegFloat = Annotated[float, Field(ge=0, strict=True)]
-NonNegInt = Annotated[StrictInt, Field(ge=0)]
-Attempt = Annotated[StrictInt, Field(ge=1)]
+INT64_MAX = 2**63 - 1  # counts fit a BIGINT (the warehouse, the job)
+NonNegInt = Annotated[StrictInt, Field(ge=0, le=INT64_MAX)]
+Attempt = Annotated[StrictInt, Field(ge=1, le=INT64_MAX)]
+# Objects and arrays nest at most this deep, the top-level object included (the job: Payloads).
+MAX_DEPTH = 64
 UnitInterval = Annotated[float, Field(ge=0, le=1, strict=True)]
 AttributeValue = StrictStr | StrictBool | StrictInt | Annotated[float, Field(strict=True)]
 
@@ -242,10 +245,26 @@ class ContractError(AgentgaugeError):
         super().__init__("; ".join(f"{field}: {rule}" for field, rule in problems))
 
 
+def too_deep(data: Any, limit: int = MAX_DEPTH) -> bool:
+    """Whether objects and arrays nest deeper than ``limit`` (iterative: any depth is safe)."""
+    stack: list[tuple[Any, int]] = [(data, 1)]
+    while stack:
+        value, depth = stack.pop()
+        children = value.values() if isinstance(value, dict) else value
+        for child in children:
+            if isinstance(child, dict | list | tuple):
+                if depth + 1 > limit:
+                    return True
+                stack.append((child, depth + 1))
+    return False
+
+
 def _precheck(data: Any) -> None:
-    """Give the two envelope failures that pydantic words poorly a precise message."""
+    """Give the envelope failures that pydantic words poorly a precise message."""
     if not isinstance(data, dict):
         raise ContractError([("$", f"an event must be a JSON object, got {type(data).__name__}")])
+    if too_deep(data):
+        raise ContractError([("$", f"nested deeper than {MAX_DEPTH} levels")])
     version = data.get("schema_version")
     if isinstance(version, str):
         major = version.split(".", 1)[0]
@@ -256,7 +275,7 @@ def _precheck(data: Any) -> None:
     event_type = data.get("event_type")
     if event_type is None:
         raise ContractError([("event_type", "field required")])
-    if event_type not in EVENT_MODELS:
+    if not isinstance(event_type, str) or event_type not in EVENT_MODELS:
         raise ContractError(
             [("event_type", f"unknown event type {event_type!r}; expected one of {EVENT_TYPES}")]
         )

@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import contextlib
+import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, Any
 
 import orjson
+from kafka.errors import KafkaError
 
 from streams.client import Gauge
-from streams.contract import ContractError, to_wire, validate_event
+from streams.contract import ContractError, to_wire, too_deep, validate_event
+from streams.dlq import dead_letter
+from streams.redaction import Redactor
 from streams.settings import Settings
 
 
@@ -22,25 +25,27 @@ class EmitReport:
     rejected: int = 0
     reasons: dict[str, int] = field(default_factory=dict)
     delivered: bool = True
+    dead_letters_failed: int = 0  # rejects the DLQ topic did not take (still in --rejects)
 
 
-def dlq_record(payload: str, reason: str, source: str, line: int | None) -> dict[str, Any]:
-    """The dead-letter record shared by ``emit`` and the Flink job (docs/events.md)."""
-    return {
-        "received_at": datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z"),
-        "source": source,
-        "line": line,
-        "reason": reason,
-        "payload": payload,
-    }
+def _no_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    out = dict(pairs)
+    if len(out) != len(pairs):
+        raise ContractError([("$", "invalid JSON (a duplicate key)")])
+    return out
 
 
 def check_line(raw: bytes) -> dict[str, Any]:
-    """Decode and validate one line; raises ContractError naming what is wrong."""
+    """Decode and validate one line; raises ContractError naming what is wrong. The JSON rules
+    are the job's (jobs/jvm ParseEvent): UTF-8 without a byte order mark, one object, no
+    duplicate key (orjson would keep the last one silently), no unpaired surrogate, numbers
+    within a double, nesting at most 64 levels."""
     try:
         data = orjson.loads(raw)
     except orjson.JSONDecodeError as exc:
         raise ContractError([("$", f"invalid JSON: {exc}")]) from None
+    if isinstance(data, dict) and not too_deep(data):
+        json.loads(raw, object_pairs_hook=_no_duplicate_keys)  # orjson accepted it: it parses
     return to_wire(validate_event(data))
 
 
@@ -53,8 +58,10 @@ def emit_file(
     report = EmitReport()
     # A batch must not drop: let emit() wait for queue space instead.
     gauge = Gauge.for_batch(settings)
+    redactor = Redactor.from_file(settings.redaction_file)
     conn = settings.connection()
     dlq = conn.producer(client_id=f"{conn.client_id}-emit-dlq", acks="all")
+    pending: list[Any] = []
     rejects_fh: IO[bytes] | None = rejects.open("wb") if rejects else None
     try:
         with path.open("rb") as fh:
@@ -69,20 +76,24 @@ def emit_file(
                     report.rejected += 1
                     key = exc.problems[0][0]
                     report.reasons[key] = report.reasons.get(key, 0) + 1
-                    rec = dlq_record(
-                        raw.decode("utf-8", "replace").rstrip("\n"), str(exc), "emit", lineno
-                    )
-                    body = orjson.dumps(rec)
-                    dlq.send(settings.topic_dlq, value=body)
+                    body = orjson.dumps(dead_letter(raw, str(exc), "emit", lineno, redactor))
+                    try:
+                        pending.append(dlq.send(settings.topic_dlq, value=body))
+                    except KafkaError:
+                        report.dead_letters_failed += 1
                     if rejects_fh:
                         rejects_fh.write(body + b"\n")
                     continue
                 gauge.emit(event, trusted=True)
                 report.accepted += 1
         report.delivered = gauge.flush(timeout=120)
-        dlq.flush(timeout=30)
+        with contextlib.suppress(KafkaError):
+            dlq.flush(timeout=30)
+        for future in pending:
+            if not future.is_done or future.failed():
+                report.dead_letters_failed += 1
         stats = gauge.stats()
-        if stats.failed or stats.dropped:
+        if stats.failed or stats.dropped or stats.invalid or report.dead_letters_failed:
             report.delivered = False
     finally:
         if rejects_fh:

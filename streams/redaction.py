@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import orjson
 import yaml
 from pydantic import BaseModel, Field
 
@@ -95,8 +96,10 @@ class _Compiled:
         return any(p in haystack for p in self.prefilter)
 
 
-def _normalise_key(key: str) -> str:
-    return key.lower().replace("-", "_")
+def normalise_key(key: object) -> str:
+    """A key as the key rules compare it: lowercased, without '_' and '-' (camelCase, snake and
+    kebab spellings of a name compare equal). The JVM does the same (Redact.java)."""
+    return str(key).lower().replace("_", "").replace("-", "")
 
 
 class Redactor:
@@ -104,7 +107,7 @@ class Redactor:
 
     def __init__(self, config: RedactionConfig) -> None:
         self.config = config
-        self._keys = tuple(_normalise_key(k) for k in config.keys)
+        self._keys = tuple((normalise_key(k), k) for k in config.keys)
         self._compiled = [self._compile(p) for p in config.patterns]
         self.redacted = 0
 
@@ -128,10 +131,11 @@ class Redactor:
         prefilter = tuple(p.lower() if fold else p for p in spec.prefilter)
         return _Compiled(spec.kind, re.compile(spec.regex), replace, prefilter, fold)
 
-    def sensitive_key(self, key: str) -> str | None:
-        k = _normalise_key(key)
-        for name in self._keys:
-            if k == name or k.endswith("_" + name):
+    def sensitive_key(self, key: object) -> str | None:
+        """The rule name a key matches (its value is redacted whole), or None."""
+        k = normalise_key(key)
+        for norm, name in self._keys:
+            if k.endswith(norm):
                 return name
         return None
 
@@ -172,3 +176,85 @@ class Redactor:
     def event(self, event: dict[str, Any]) -> dict[str, Any]:
         """A redacted copy of a wire event; structural fields pass through untouched."""
         return self._mapping(event, PROTECTED_FIELDS)
+
+    def payload(self, raw: bytes) -> str:
+        """A whole payload redacted, whatever it holds (a rejected line, a dead letter): as JSON
+        when it parses (the key rule and the patterns, every value keeping its type), else as
+        text: invalid bytes replaced, then the key rule by a linear scan, then the patterns.
+        The same as the job's AG_REDACT."""
+        try:
+            data = orjson.loads(raw)
+        except orjson.JSONDecodeError:
+            data = _NOT_JSON
+        if data is not _NOT_JSON:
+            try:
+                return orjson.dumps(self._value(data)).decode()
+            except (TypeError, RecursionError, orjson.JSONEncodeError):
+                pass  # deeper than the encoder goes: redacted as text below
+        text = raw.decode("utf-8", "replace")
+        return self.text(self._keys_in_text(text))
+
+    def _keys_in_text(self, s: str) -> str:
+        """The key rule over text that may not parse: each ``"<key>":`` whose key is sensitive
+        has its value (a string, or anything up to the next , } or ] outside strings) replaced.
+        One pass; the JVM's Redact.redactKeysInText does the same."""
+        out: list[str] = []
+        n, i, copied = len(s), 0, 0
+        while i < n:
+            if s[i] != '"':
+                i += 1
+                continue
+            close = _end_of_string(s, i)
+            j = close + 1
+            while j < n and s[j].isspace():
+                j += 1
+            if close >= n or j >= n or s[j] != ":" or self.sensitive_key(s[i + 1 : close]) is None:
+                i = max(close + 1, i + 1)
+                continue
+            v = j + 1
+            while v < n and s[v].isspace():
+                v += 1
+            end = _end_of_value(s, v)
+            out += [s[copied:v], '"[REDACTED:key]"']
+            self.redacted += 1
+            copied = i = end
+        return s if not out else "".join(out) + s[copied:]
+
+
+_NOT_JSON = object()
+
+
+def _end_of_string(s: str, start: int) -> int:
+    """The index of the quote closing the string opened at ``start`` (len(s) if none)."""
+    k = start + 1
+    while k < len(s):
+        if s[k] == "\\":
+            k += 2
+            continue
+        if s[k] == '"':
+            return k
+        k += 1
+    return len(s)
+
+
+def _end_of_value(s: str, v: int) -> int:
+    """The index just past a value starting at ``v``: a string, or up to , } ] at depth 0."""
+    n = len(s)
+    if v < n and s[v] == '"':
+        return min(_end_of_string(s, v) + 1, n)
+    depth, k = 0, v
+    while k < n:
+        c = s[k]
+        if c == '"':
+            k = _end_of_string(s, k) + 1
+            continue
+        if c in "{[":
+            depth += 1
+        elif c in "}]":
+            if depth == 0:
+                return k
+            depth -= 1
+        elif c == "," and depth == 0:
+            return k
+        k += 1
+    return n

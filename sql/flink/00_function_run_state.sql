@@ -3,7 +3,7 @@
 -- OVER, returning per row ROW<is_new, run_cost, cost_ceiling, cost_crossed, tool_calls,
 -- tool_limit, tool_crossed, loop_repeats, loop_crossed, first_event_time, loop_first_event_time>.
 -- De-duplication and the three per-run rules in one keyed operator.
--- Java (jvm/src/io/agentgauge/flink/RunState.java).
+-- Java (jobs/jvm/io/agentgauge/flink/RunState.java).
 --   run-1: run_started budget 2.0 -> is_new, run_cost 0.0, cost_ceiling 2.0
 --          model_call 2.45        -> is_new, run_cost 2.45, cost_crossed TRUE
 --          model_call (re-sent)   -> is_new FALSE

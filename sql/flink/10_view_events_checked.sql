@@ -1,5 +1,5 @@
 -- Every record with the verdict of contract v1 and the fields the rules need, parsed once per
--- event by AG_PARSE_EVENT (the rules, in order, are in jvm/src/io/agentgauge/flink/ContractV1.java).
+-- event by AG_PARSE_EVENT (the rules, in order, are in jobs/jvm/io/agentgauge/flink/ContractV1.java).
 -- reject_reason is NULL for a valid event, else "<field>: <rule>" for the dead letters; the job
 -- never fails on bad input. Numbers must be JSON numbers (counts integers), as in the SDK's
 -- contract. The payload is redacted (AG_REDACT) where it is written out: the lake and the DLQ.

@@ -1,9 +1,13 @@
 -- Dead letters: every record that breaks contract v1, with its reason and the time it was
--- received. The payload is the redacted original.
+-- received. The payload is the redacted original, cut to 65,536 characters (AG_DEAD_LETTER).
 --   {"source":"flink","reason":"event_type: unknown event type","payload":"{...}",...}
 INSERT INTO agent_events_dlq
 SELECT
   DATE_FORMAT(CURRENT_TIMESTAMP, 'yyyy-MM-dd''T''HH:mm:ss.SSS''Z'''),
-  'flink', CAST(NULL AS INT), reject_reason, AG_REDACT(payload), kafka_partition, kafka_offset
-FROM run_state
-WHERE reject_reason IS NOT NULL
+  'flink', CAST(NULL AS INT), reject_reason, d.payload, d.payload_bytes, d.payload_sha256,
+  d.payload_truncated, kafka_partition, kafka_offset
+FROM (
+  SELECT reject_reason, kafka_partition, kafka_offset, AG_DEAD_LETTER(payload) AS d
+  FROM run_state
+  WHERE reject_reason IS NOT NULL
+)

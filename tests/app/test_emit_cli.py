@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 from pathlib import Path
 
@@ -11,6 +12,7 @@ from typer.testing import CliRunner
 
 from agentgauge.cli._app import app
 from agentgauge.settings import AppSettings
+from tests.support.flink import same_payload
 from tests.support.kafka import read_json
 
 GOOD = {
@@ -85,10 +87,45 @@ def test_bad_input_table(env: AppSettings, tmp_path: Path) -> None:
         assert {r["line"]: r["reason"].split(":")[0] for r in records} == expected_rejects
         for r in records:
             assert r["source"] == "emit" and r["received_at"].endswith("Z")
-            assert r["payload"] == src.read_text().splitlines()[r["line"] - 1]
+            original = src.read_text().splitlines()[r["line"] - 1]
+            assert same_payload(r["payload"], original)
+            assert r["payload_sha256"] == hashlib.sha256(original.encode()).hexdigest()
 
 
 def test_missing_file_is_a_clear_error(env: AppSettings, tmp_path: Path) -> None:
     result = CliRunner().invoke(app, ["emit", "--file", str(tmp_path / "nope.jsonl")])
     assert result.exit_code != 0
     assert "does not exist" in result.output
+
+
+def test_any_file_is_survived_and_rejects_are_redacted(env: AppSettings, tmp_path: Path) -> None:
+    """Invalid UTF-8, binary garbage, a 1.2 MB line, a NUL line, a secret in a rejected line:
+    the documented exit code (0: every accepted event acknowledged), no traceback, every bad line
+    a redacted dead letter with its line number and reason, the good lines on the topic."""
+    secret = "sk-live-EmitRejectCanary1234567890"
+    lines = [
+        line(event_id="ok-1").encode(),
+        b"\xff\xfe garbage \x00\x01",
+        bytes(b for b in range(256) if b not in (10, 13)) * 4,
+        b'{"event_id": "big", "blob": "' + b"x" * 1_200_000 + b'"',
+        b"\x00" * 200_000,
+        ('{"event_id": "s", "api_key": "' + secret + '", "note": "mail a@b.example.com"').encode(),
+        line(event_id="ok-2").encode(),
+    ]
+    src = tmp_path / "hostile.jsonl"
+    src.write_bytes(b"\n".join(lines) + b"\n")
+    rejects = tmp_path / "rejects.jsonl"
+    result = CliRunner().invoke(app, ["emit", "--file", str(src), "--rejects", str(rejects)])
+    assert result.exit_code == 0, result.output
+    assert "Traceback" not in result.output
+    assert "accepted 2, rejected" in result.output
+    assert sorted(e["event_id"] for e in read_json(env, env.topic_events)) == ["ok-1", "ok-2"]
+    dlq = read_json(env, env.topic_dlq)
+    written = [orjson.loads(x) for x in rejects.read_bytes().splitlines()]
+    for records in (dlq, written):
+        assert sorted(r["line"] for r in records) == [2, 3, 4, 5, 6]
+        assert all(r["reason"] and len(r["payload"]) <= 65_536 for r in records)
+    big = next(r for r in dlq if r["line"] == 4)
+    assert big["payload_truncated"] and big["payload_bytes"] > 1_200_000
+    everything = rejects.read_bytes() + orjson.dumps(dlq)
+    assert secret.encode() not in everything and b"a@b.example.com" not in everything

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import hashlib
 from collections import Counter
 from collections.abc import Iterator
 from typing import Any
@@ -16,7 +17,7 @@ from jobs.config import JobConfig
 from jobs.runner import run_bounded
 from streams.ceilings import Ceilings
 from tests.support import REPO
-from tests.support.flink import Scenario, lake_lines, rules_scenario
+from tests.support.flink import Scenario, lake_lines, rules_scenario, same_payload
 from tests.support.kafka import isolated_settings, produce, read_json
 
 pytestmark = pytest.mark.flink
@@ -107,8 +108,11 @@ def test_each_bad_record_class_lands_in_the_dlq(ran: dict[str, Any]) -> None:
     dlq = ran["dlq"]
     assert len(dlq) == len(sc.raw_bad)
     for payload, reason in sc.raw_bad:
-        match = [d for d in dlq if d["payload"] == payload]
+        digest = hashlib.sha256(payload.encode()).hexdigest()
+        match = [d for d in dlq if d["payload_sha256"] == digest]
         assert len(match) == 1, payload
+        assert same_payload(match[0]["payload"], payload)  # redacted, maybe written anew
+        assert match[0]["payload_bytes"] == len(payload.encode())
         assert match[0]["reason"].startswith(reason), match[0]["reason"]
         assert match[0]["source"] == "flink" and match[0]["received_at"].endswith("Z")
 

@@ -78,7 +78,7 @@ def produce(
     s: AppSettings, topic: str, values: list[bytes], keys: list[bytes | None] | None = None
 ) -> None:
     """Send raw values (as a raw producer, not through the SDK) and wait for them."""
-    producer = s.connection().producer()
+    producer = s.connection().producer(max_request_size=8 * 1024 * 1024)
     for i, value in enumerate(values):
         producer.send(topic, key=keys[i] if keys else None, value=value)
     producer.flush()

@@ -1,6 +1,9 @@
 package io.agentgauge.flink;
 
+import java.util.List;
+import java.util.Map;
 import java.util.Set;
+import org.apache.flink.shaded.jackson2.com.fasterxml.jackson.core.JsonToken;
 import java.util.regex.Pattern;
 
 /**
@@ -41,6 +44,12 @@ final class ContractV1 {
   static final class Fields {
     boolean isObject;
     boolean tsParsed;
+    /** The JSON type of each top-level field (as parsed); fields absent are not in it. */
+    final java.util.HashMap<String, JsonToken> kinds = new java.util.HashMap<>();
+    /** The text of each top-level scalar field (numbers as written). */
+    final java.util.HashMap<String, String> texts = new java.util.HashMap<>();
+    /** Whether `attributes` holds a value that is not a string, number or boolean. */
+    boolean attributesNested;
     String eventId;
     String schemaVersion;
     String eventType;
@@ -85,6 +94,12 @@ final class ContractV1 {
     if (!f.isObject) {
       return "$: invalid JSON (not a JSON object)";
     }
+    for (String field : ENVELOPE_STRINGS) {
+      JsonToken k = f.kinds.get(field);
+      if (k != null && k != JsonToken.VALUE_STRING && k != JsonToken.VALUE_NULL) {
+        return field + ": must be a string";
+      }
+    }
     if (f.schemaVersion == null) {
       return "schema_version: field required";
     }
@@ -124,43 +139,154 @@ final class ContractV1 {
     if (blank(f.segment)) {
       return "segment: field required (non-empty string)";
     }
-    String number = numbers(f);
-    if (number != null) {
-      return number;
+    String typed = typed(f);
+    if (typed != null) {
+      return typed;
     }
     return byType(f);
   }
 
-  private static String numbers(Fields f) {
-    String reason =
-        first(
-            nonNegative("cost_usd", f.cost, f.costUsd, "a number"),
-            nonNegative("budget_usd", f.budget, f.budgetUsd, "a number"),
-            nonNegative("max_tool_calls", f.maxToolCalls, f.maxTools, "an integer"),
-            nonNegative("latency_ms", f.latency, f.latencyMs, "a number"));
-    if (reason != null) {
-      return reason;
+  /** The kinds of value a field of an event type takes (streams/contract.py, per model). */
+  enum Kind {
+    STR, // a string, or null
+    SPAN, // 16 lowercase hex characters, or null
+    NUM, // a number >= 0, or null
+    INT, // an integer 0 .. 2^63-1, or null
+    ATTEMPT, // an integer 1 .. 2^63-1, or null
+    UNIT, // a number in [0, 1], or null
+    BOOL, // true or false, or null
+    ATTRS // a flat object of strings, numbers and booleans, or null
+  }
+
+  /** Fields every event carries whose value must be a string (the required ones checked too). */
+  static final List<String> ENVELOPE_STRINGS =
+      List.of(
+          "event_id", "schema_version", "ts", "trace_id", "run_id", "workflow", "customer_id",
+          "segment");
+
+  static final Map<String, Kind> ENVELOPE =
+      Map.of(
+          "span_id", Kind.SPAN,
+          "parent_span_id", Kind.SPAN,
+          "session_id", Kind.STR,
+          "environment", Kind.STR,
+          "cohort", Kind.STR,
+          "agent_version", Kind.STR,
+          "prompt_version", Kind.STR,
+          "policy_version", Kind.STR,
+          "attributes", Kind.ATTRS);
+
+  static final Map<String, Map<String, Kind>> BY_TYPE =
+      Map.of(
+          "run_started", Map.of("budget_usd", Kind.NUM, "max_tool_calls", Kind.INT),
+          "model_call",
+              Map.of(
+                  "model", Kind.STR,
+                  "provider", Kind.STR,
+                  "input_tokens", Kind.INT,
+                  "output_tokens", Kind.INT,
+                  "cost_usd", Kind.NUM,
+                  "latency_ms", Kind.NUM,
+                  "attempt", Kind.ATTEMPT,
+                  "status", Kind.STR),
+          "tool_call",
+              Map.of(
+                  "tool", Kind.STR,
+                  "status", Kind.STR,
+                  "latency_ms", Kind.NUM,
+                  "cost_usd", Kind.NUM,
+                  "attempt", Kind.ATTEMPT,
+                  "args_hash", Kind.STR,
+                  "idempotency_key", Kind.STR),
+          "decision", Map.of("decision", Kind.STR, "confidence", Kind.UNIT),
+          "retry", Map.of("reason", Kind.STR, "attempt", Kind.ATTEMPT, "strategy", Kind.STR),
+          "error",
+              Map.of("category", Kind.STR, "code", Kind.STR, "message", Kind.STR, "fatal", Kind.BOOL),
+          "escalation", Map.of("reason", Kind.STR, "queue", Kind.STR),
+          "human_review", Map.of("outcome", Kind.STR, "reviewer_id", Kind.STR),
+          "run_finished",
+              Map.of("status", Kind.STR, "duration_ms", Kind.NUM, "quality_score", Kind.UNIT));
+
+  /** Every top-level field the contract types (ParseEvent records its kind and text). */
+  static final Set<String> TYPED = typedFields();
+
+  private static Set<String> typedFields() {
+    Set<String> all = new java.util.HashSet<>(ENVELOPE_STRINGS);
+    all.addAll(ENVELOPE.keySet());
+    BY_TYPE.values().forEach(m -> all.addAll(m.keySet()));
+    return Set.copyOf(all);
+  }
+
+  static final Set<String> RETRY_STRATEGIES = Set.of("quick", "backoff", "guided", "human");
+  private static final Pattern SPAN_ID = Pattern.compile("[0-9a-f]{16}");
+
+  /** The envelope's optional fields, then the event type's, each of the kind its model says. */
+  private static String typed(Fields f) {
+    for (Map.Entry<String, Kind> e : ENVELOPE.entrySet()) {
+      String why = check(f, e.getKey(), e.getValue());
+      if (why != null) {
+        return why;
+      }
     }
-    if (f.inputTokens != null && !atLeast(toLong(f.inputTokens), 0)) {
-      return "input_tokens: must be an integer >= 0";
+    for (Map.Entry<String, Kind> e : BY_TYPE.get(f.eventType).entrySet()) {
+      String why = check(f, e.getKey(), e.getValue());
+      if (why != null) {
+        return why;
+      }
     }
-    if (f.outputTokens != null && !atLeast(toLong(f.outputTokens), 0)) {
-      return "output_tokens: must be an integer >= 0";
-    }
-    Double duration = toDouble(f.duration);
-    if (f.duration != null && (duration == null || duration < 0)) {
-      return "duration_ms: must be a number >= 0";
-    }
-    if (f.attempt != null && !atLeast(toLong(f.attempt), 1)) {
-      return "attempt: must be an integer >= 1";
-    }
-    if (f.confidence != null && !unit(toDouble(f.confidence))) {
-      return "confidence: must be a number in [0, 1]";
-    }
-    if (f.quality != null && !unit(toDouble(f.quality))) {
-      return "quality_score: must be a number in [0, 1]";
+    String strategy = f.texts.get("strategy");
+    if (f.eventType.equals("retry") && strategy != null && !RETRY_STRATEGIES.contains(strategy)) {
+      return "strategy: must be quick, backoff, guided or human";
     }
     return null;
+  }
+
+  private static String check(Fields f, String field, Kind kind) {
+    JsonToken k = f.kinds.get(field);
+    if (k == null || k == JsonToken.VALUE_NULL) {
+      return null; // absent or null: every such field is optional (required ones: byType)
+    }
+    String text = f.texts.get(field);
+    boolean number = k == JsonToken.VALUE_NUMBER_INT || k == JsonToken.VALUE_NUMBER_FLOAT;
+    switch (kind) {
+      case STR -> {
+        return k == JsonToken.VALUE_STRING ? null : field + ": must be a string";
+      }
+      case SPAN -> {
+        return k == JsonToken.VALUE_STRING && SPAN_ID.matcher(text).matches()
+            ? null
+            : field + ": must be 16 lowercase hex characters";
+      }
+      case BOOL -> {
+        return k == JsonToken.VALUE_TRUE || k == JsonToken.VALUE_FALSE
+            ? null
+            : field + ": must be true or false";
+      }
+      case ATTRS -> {
+        return k == JsonToken.START_OBJECT && !f.attributesNested
+            ? null
+            : field + ": must be a flat object of strings, numbers and booleans";
+      }
+      case NUM -> {
+        Double v = number ? toDouble(text) : null;
+        return v != null && v >= 0 ? null : field + ": must be a number >= 0";
+      }
+      case UNIT -> {
+        Double v = number ? toDouble(text) : null;
+        return unit(v) ? null : field + ": must be a number in [0, 1]";
+      }
+      case INT -> {
+        Long v = k == JsonToken.VALUE_NUMBER_INT ? toLong(text) : null;
+        return atLeast(v, 0) ? null : field + ": must be an integer >= 0";
+      }
+      case ATTEMPT -> {
+        Long v = k == JsonToken.VALUE_NUMBER_INT ? toLong(text) : null;
+        return atLeast(v, 1) ? null : field + ": must be an integer >= 1";
+      }
+      default -> {
+        return null;
+      }
+    }
   }
 
   private static String byType(Fields f) {
@@ -193,26 +319,6 @@ final class ContractV1 {
     }
     if (type.equals("run_finished") && (f.status == null || !RUN_STATUSES.contains(f.status))) {
       return "status: field required: success, failure, escalated or halted";
-    }
-    return null;
-  }
-
-  /** "<field>: must be <kind>" when present but unreadable, "<field>: must be >= 0" if negative. */
-  private static String nonNegative(String field, String text, Number value, String kind) {
-    if (text == null) {
-      return null;
-    }
-    if (value == null) {
-      return field + ": must be " + kind;
-    }
-    return value.doubleValue() < 0 ? field + ": must be >= 0" : null;
-  }
-
-  private static String first(String... reasons) {
-    for (String r : reasons) {
-      if (r != null) {
-        return r;
-      }
     }
     return null;
   }

@@ -1,16 +1,22 @@
 package io.agentgauge.flink;
 
 import java.io.IOException;
+import java.time.Instant;
+import java.util.ArrayDeque;
+import java.util.HashSet;
+import java.util.Set;
 import org.apache.flink.shaded.jackson2.com.fasterxml.jackson.core.JsonParser;
 import org.apache.flink.shaded.jackson2.com.fasterxml.jackson.core.JsonToken;
 import org.apache.flink.table.annotation.DataTypeHint;
 import org.apache.flink.table.data.StringData;
+import org.apache.flink.table.functions.FunctionContext;
 import org.apache.flink.table.functions.ScalarFunction;
 import org.apache.flink.types.Row;
 
 /**
  * {@code AG_PARSE_EVENT(payload)}: a ROW for every payload, from one parse: {@code reject_reason}
- * (the first contract-v1 rule the event breaks, {@link ContractV1}; NULL when valid) and the
+ * (the first rule the payload breaks: of its JSON ({@link #parse}), of contract v1 ({@link
+ * ContractV1}), or a {@code ts} too far ahead of the job's clock; NULL when valid) and the
  * fields the rules need. Field text is read as JSON_VALUE would return it: strings unescaped,
  * numbers as written, NULL for a missing field, a JSON null, an object or an array, and for every
  * field when the payload is not one JSON object.
@@ -32,19 +38,30 @@ public class ParseEvent extends ScalarFunction {
     return false;
   }
 
+  /** The job parameter with how far ahead of the job's clock an event's ts may be, seconds. */
+  public static final String SKEW_PARAMETER = "agentgauge.ts_max_skew_s";
+
+  static final String NOT_JSON = "$: invalid JSON (not one JSON object)";
+  private transient long skewMillis = 300_000L;
+
+  @Override
+  public void open(FunctionContext context) {
+    skewMillis = 1000L * Long.parseLong(context.getJobParameter(SKEW_PARAMETER, "300"));
+  }
+
   public @DataTypeHint(ROW_TYPE) Row eval(
       @DataTypeHint(value = "STRING", bridgedTo = StringData.class) StringData payload) {
-    // The contract's top-level fields; NULL when the payload is not exactly one JSON object.
-    ContractV1.Fields f = payload == null ? null : Payloads.readJson(payload, ParseEvent::read);
-    if (f == null) {
-      f = new ContractV1.Fields(); // not one JSON object: every field NULL
-    } else {
-      f.isObject = true;
-    }
-    f.tsParsed = Rfc3339.parse(f.ts) != null;
+    Parsed parsed = payload == null ? new Parsed(NOT_JSON) : parse(payload);
+    ContractV1.Fields f = parsed.fields;
+    Instant ts = Rfc3339.parse(f.ts);
+    f.tsParsed = ts != null;
     f.readNumbers();
+    String reason = parsed.reason != null ? parsed.reason : ContractV1.reject(f);
+    if (reason == null && ts.toEpochMilli() > System.currentTimeMillis() + skewMillis) {
+      reason = "ts: ts_in_future (more than " + skewMillis / 1000 + " s ahead of the job's clock)";
+    }
     return Row.of(
-        ContractV1.reject(f),
+        reason,
         f.eventId,
         f.eventType,
         f.traceId,
@@ -61,24 +78,142 @@ public class ParseEvent extends ScalarFunction {
         f.latencyMs);
   }
 
-  private static ContractV1.Fields read(JsonParser parser) throws IOException {
-    ContractV1.Fields f = new ContractV1.Fields();
-    try (JsonParser p = parser) {
-      if (p.nextToken() != JsonToken.START_OBJECT) {
-        return null;
-      }
-      JsonToken t;
-      while ((t = p.nextToken()) == JsonToken.FIELD_NAME) {
-        String name = p.currentName();
-        JsonToken v = p.nextToken();
-        if (v == JsonToken.START_OBJECT || v == JsonToken.START_ARRAY) {
-          p.skipChildren();
-        }
-        set(f, name, v, p);
-      }
-      return t == JsonToken.END_OBJECT && p.nextToken() == null ? f : null;
+  /** The contract's top-level fields, and the first rule of the JSON itself that is broken. */
+  static final class Parsed {
+    final ContractV1.Fields fields;
+    final String reason;
+
+    Parsed(ContractV1.Fields fields, String reason) {
+      this.fields = fields;
+      this.reason = reason;
+    }
+
+    Parsed(String reason) {
+      this(new ContractV1.Fields(), reason);
     }
   }
+
+  /**
+   * One strict pass over the payload's UTF-8 bytes, the same rules as the SDK's JSON reader
+   * (orjson, streams/emit_file.py): well-formed UTF-8 without a byte order mark, exactly one
+   * object, no duplicate key, no unpaired surrogate escape, no number beyond a double, nesting
+   * at most {@link Payloads#MAX_DEPTH}. Linear in the payload; nothing here recurses.
+   */
+  static Parsed parse(StringData payload) {
+    Payloads.Utf8 u = new Payloads.Utf8(payload);
+    byte[] b = u.bytes;
+    int off = u.off;
+    int len = u.len;
+    if (len >= 3 && (b[off] & 0xFF) == 0xEF && (b[off + 1] & 0xFF) == 0xBB) {
+      return new Parsed("$: invalid JSON (a byte order mark)");
+    }
+    for (int i = off; i < off + Math.min(len, 4); i++) {
+      if (b[i] == 0) {
+        return new Parsed(NOT_JSON); // also keeps Jackson from guessing UTF-16 or UTF-32
+      }
+    }
+    if (!Payloads.validUtf8(b, off, len)) {
+      return new Parsed("$: invalid UTF-8");
+    }
+    boolean escapes = false;
+    for (int i = off; i < off + len - 1; i++) {
+      if (b[i] == '\\' && b[i + 1] == 'u') {
+        escapes = true;
+        break;
+      }
+    }
+    ContractV1.Fields f = new ContractV1.Fields();
+    try (JsonParser p = Payloads.JSON.createParser(b, off, len)) {
+      if (p.nextToken() != JsonToken.START_OBJECT) {
+        return new Parsed(NOT_JSON);
+      }
+      ArrayDeque<Set<String>> keys = new ArrayDeque<>();
+      keys.push(new HashSet<>());
+      int depth = 1;
+      String field = null; // the top-level field whose value comes next
+      int attrs = 0; // the depth of the inside of `attributes`, while in it
+      JsonToken t;
+      while (depth > 0 && (t = p.nextToken()) != null) {
+        switch (t) {
+          case FIELD_NAME -> {
+            String name = p.currentName();
+            if (escapes && Payloads.hasLoneSurrogate(name)) {
+              return new Parsed("$: invalid JSON (an unpaired surrogate escape)");
+            }
+            if (!keys.peek().add(name)) {
+              return new Parsed("$: invalid JSON (a duplicate key)");
+            }
+            field = depth == 1 ? name : null;
+          }
+          case START_OBJECT, START_ARRAY -> {
+            if (depth == attrs) {
+              f.attributesNested = true;
+            }
+            if (field != null) {
+              record(f, field, t, p);
+              if (field.equals("attributes") && t == JsonToken.START_OBJECT) {
+                attrs = depth + 1;
+              }
+              field = null;
+            }
+            if (++depth > Payloads.MAX_DEPTH) {
+              return new Parsed("$: nested deeper than " + Payloads.MAX_DEPTH + " levels");
+            }
+            keys.push(t == JsonToken.START_OBJECT ? new HashSet<>() : NO_KEYS);
+          }
+          case END_OBJECT, END_ARRAY -> {
+            if (depth == attrs) {
+              attrs = 0;
+            }
+            depth--;
+            keys.pop();
+          }
+          default -> {
+            if (t == JsonToken.VALUE_STRING && escapes && Payloads.hasLoneSurrogate(p.getText())) {
+              return new Parsed("$: invalid JSON (an unpaired surrogate escape)");
+            }
+            if (t == JsonToken.VALUE_NUMBER_FLOAT && Double.isInfinite(p.getDoubleValue())) {
+              return new Parsed("$: invalid JSON (a number beyond the range of a double)");
+            }
+            if (t == JsonToken.VALUE_NUMBER_INT
+                && p.getNumberType() == JsonParser.NumberType.BIG_INTEGER
+                && p.getTextLength() > 308) {
+              return new Parsed("$: invalid JSON (a number beyond the range of a double)");
+            }
+            if (depth == attrs && t == JsonToken.VALUE_NULL) {
+              f.attributesNested = true; // attribute values are strings, numbers or booleans
+            }
+            if (field != null) {
+              record(f, field, t, p);
+              field = null;
+            }
+          }
+        }
+      }
+      if (depth != 0 || p.nextToken() != null) {
+        return new Parsed(NOT_JSON);
+      }
+    } catch (IOException notJson) {
+      return new Parsed(NOT_JSON);
+    }
+    f.isObject = true;
+    return new Parsed(f, null);
+  }
+
+  /** A top-level field's kind and text for the contract's type checks, and its value. */
+  private static void record(ContractV1.Fields f, String name, JsonToken t, JsonParser p)
+      throws IOException {
+    if (ContractV1.TYPED.contains(name)) {
+      f.kinds.put(name, t);
+      if (t.isScalarValue()) {
+        f.texts.put(name, p.getText());
+      }
+    }
+    set(f, name, t, p);
+  }
+
+  /** Arrays have no keys: a set that is never added to. */
+  private static final Set<String> NO_KEYS = Set.of();
 
   /** The text of a scalar as JSON_VALUE returns it; NULL for null, an object or an array. */
   private static String text(JsonToken v, JsonParser p) throws IOException {

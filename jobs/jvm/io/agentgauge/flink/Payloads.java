@@ -7,6 +7,7 @@ import org.apache.flink.core.memory.MemorySegment;
 import org.apache.flink.shaded.jackson2.com.fasterxml.jackson.core.JsonFactory;
 import org.apache.flink.shaded.jackson2.com.fasterxml.jackson.core.JsonGenerator;
 import org.apache.flink.shaded.jackson2.com.fasterxml.jackson.core.JsonParser;
+import org.apache.flink.shaded.jackson2.com.fasterxml.jackson.core.StreamReadConstraints;
 import org.apache.flink.table.data.StringData;
 import org.apache.flink.table.data.binary.BinaryStringData;
 
@@ -15,9 +16,86 @@ import org.apache.flink.table.data.binary.BinaryStringData;
  * decoding it into a Java String first, which the functions did four times per event.
  */
 final class Payloads {
-  private static final JsonFactory JSON = new JsonFactory();
+  /** Contract v1: an event nests objects and arrays at most this deep (streams/contract.py). */
+  static final int MAX_DEPTH = 64;
+
+  // Jackson's own nesting limit is set above ours: the walks below count depth themselves and
+  // name the rule; Jackson keeps its context on the heap (no recursion), so depth cannot crash.
+  static final JsonFactory JSON =
+      JsonFactory.builder()
+          .streamReadConstraints(
+              StreamReadConstraints.builder()
+                  .maxNestingDepth(100_000)
+                  .maxStringLength(Integer.MAX_VALUE)
+                  .maxNumberLength(100_000)
+                  .build())
+          .build();
 
   private Payloads() {}
+
+  /**
+   * Whether {@code b[off, off + len)} is well-formed UTF-8, as Python decodes it: no overlong
+   * forms, no encoded surrogates, nothing above U+10FFFF. One pass; ASCII costs a compare a byte.
+   */
+  static boolean validUtf8(byte[] b, int off, int len) {
+    int i = off;
+    int end = off + len;
+    while (i < end) {
+      int c = b[i] & 0xFF;
+      if (c < 0x80) {
+        i++;
+        continue;
+      }
+      int n;
+      int min;
+      if (c >= 0xC2 && c <= 0xDF) {
+        n = 1;
+        min = 0x80;
+      } else if (c >= 0xE0 && c <= 0xEF) {
+        n = 2;
+        min = 0x800;
+      } else if (c >= 0xF0 && c <= 0xF4) {
+        n = 3;
+        min = 0x10000;
+      } else {
+        return false;
+      }
+      if (i + n >= end) {
+        return false; // the sequence is cut off by the end
+      }
+      int cp = c & (0x3F >> n);
+      for (int k = 1; k <= n; k++) {
+        int cc = b[i + k] & 0xFF;
+        if ((cc & 0xC0) != 0x80) {
+          return false;
+        }
+        cp = (cp << 6) | (cc & 0x3F);
+      }
+      if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) {
+        return false;
+      }
+      i += n + 1;
+    }
+    return true;
+  }
+
+  /** Whether a string holds a surrogate that is not part of a pair (a lone {@code \ud800}). */
+  static boolean hasLoneSurrogate(String s) {
+    for (int i = 0; i < s.length(); i++) {
+      char c = s.charAt(i);
+      if (Character.isHighSurrogate(c)) {
+        if (i + 1 < s.length() && Character.isLowSurrogate(s.charAt(i + 1))) {
+          i++;
+          continue;
+        }
+        return true;
+      }
+      if (Character.isLowSurrogate(c)) {
+        return true;
+      }
+    }
+    return false;
+  }
 
   interface JsonRead<T> {
     T read(JsonParser parser) throws IOException;
