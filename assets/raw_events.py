@@ -13,6 +13,7 @@ from assets.resources import Lake, Warehouse
 from streams.contract import CALL_STATUSES, EVENT_TYPES, RUN_STATUSES
 
 CHECK = "raw_events_contract"
+LOADED = "raw_events_every_line_loaded"
 
 
 def _expectations() -> list[Any]:
@@ -59,7 +60,13 @@ def _expectations() -> list[Any]:
             asset="raw_events",
             blocking=True,
             description="contract v1 on the loaded rows (GX)",
-        )
+        ),
+        dg.AssetCheckSpec(
+            LOADED,
+            asset="raw_events",
+            blocking=True,
+            description="every lake line loaded: none unreadable or breaking the contract",
+        ),
     ],
     description="Lake partitions loaded into `events`: one day replaced per transaction, "
     "de-duplicated by event_id (first arrival wins).",
@@ -69,6 +76,7 @@ def raw_events(
 ) -> Iterator[dg.MaterializeResult | dg.AssetCheckResult]:
     loaded: dict[str, int] = {}
     rejected = 0
+    rejected_files: dict[str, int] = {}
     days = context.partition_keys
     with warehouse.connect() as conn:
         q.run(conn, "create_events")
@@ -79,7 +87,9 @@ def raw_events(
                 q.run(conn, "events_delete_partition", dt=day)
                 if files:
                     q.run(conn, "events_stage_partition", files=files)
-                    rejected += int(q.run(conn, "events_stage_rejects").fetchone()[0])  # type: ignore[index]
+                    for name, n in q.run(conn, "events_stage_rejects_by_file").fetchall():
+                        rejected += int(n)
+                        rejected_files[str(name)] = int(n)
                     q.run(conn, "events_insert_partition", dt=day)
                 conn.execute("COMMIT")
             except Exception:
@@ -103,3 +113,16 @@ def raw_events(
         }
     )
     yield run_suite(CHECK, frame, _expectations())
+    # A lake line the warehouse cannot read, or that breaks the contract, is never dropped in
+    # silence: it fails this check (and blocks the scorecards), naming the files it is in.
+    yield dg.AssetCheckResult(
+        check_name=LOADED,
+        passed=rejected == 0,
+        metadata={
+            "rejected_rows": rejected,
+            "files_with_rejected_rows": dg.MetadataValue.json(
+                dict(sorted(rejected_files.items())[:20])
+            ),
+        },
+        severity=dg.AssetCheckSeverity.ERROR,
+    )

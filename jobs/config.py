@@ -39,10 +39,12 @@ class JobConfig(BaseModel):
     ts_max_skew_s: int = Field(default=300, ge=0)
     idle_timeout_s: int = Field(default=30, ge=0, description="0 = no idleness (bounded runs)")
     parallelism: int = Field(default=2, ge=1)
-    # Failover restarts inside a streaming job: at most this many, this many seconds apart, then
-    # the job fails (and `jobs status` says why). A bounded run never restarts: it fails.
+    # Failover restarts of a streaming job (by the runner, from the newest checkpoint, with the
+    # replay guard): at most this many within restart_window_s, restart_delay_s apart; then the
+    # job fails and `jobs status` says why. A bounded run never restarts: it fails.
     restart_attempts: int = Field(default=3, ge=0)
     restart_delay_s: float = Field(default=10.0, ge=0)
+    restart_window_s: float = Field(default=600.0, gt=0)
     bounded: bool = False
     bounded_offsets: str | None = None  # "partition:0,offset:42;..." (see streams/offsets.py)
     restore_from: Path | None = None

@@ -99,12 +99,9 @@ def configure(t_env: TableEnvironment, config: JobConfig) -> None:
     c.set("execution.checkpointing.externalized-checkpoint-retention", "RETAIN_ON_CANCELLATION")
     c.set("execution.checkpointing.num-retained", "3")
     c.set("state.backend.type", "hashmap")
-    if config.bounded or config.restart_attempts == 0:
-        c.set("restart-strategy.type", "none")
-    else:
-        c.set("restart-strategy.type", "fixed-delay")
-        c.set("restart-strategy.fixed-delay.attempts", str(config.restart_attempts))
-        c.set("restart-strategy.fixed-delay.delay", f"{int(config.restart_delay_s * 1000)} ms")
+    # Flink never restarts the job itself: a restart from a checkpoint would write again the
+    # alerts raised since it. The runner restarts it, with the replay guard (run_streaming).
+    c.set("restart-strategy.type", "none")
     # Chained operators hand rows on without a defensive deep copy (the SQL runtime and our
     # functions never hold on to an input row): copying every row, payload included, into each
     # branch after the run-state operator was the largest single cost of the job.

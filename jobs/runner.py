@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from types import FrameType
-from typing import NoReturn
+from typing import Any, NoReturn
 from urllib.parse import urlparse
 
 from kafka.errors import KafkaError
@@ -43,6 +43,7 @@ from jobs.positions import (
 )
 from jobs.replay_guard import alert_ids_since, guard_since, replay_filter
 from streams.offsets import bounded_offsets_option, true_end_offsets
+from streams.packaged import config_file
 
 log = logging.getLogger(__name__)
 
@@ -73,8 +74,10 @@ def run_bounded(config: JobConfig) -> None:
     submit(bounded).wait()
 
 
-def prepare_streaming(config: JobConfig) -> JobConfig:
-    """Resume from the newest checkpoint or savepoint, guarding against replayed alerts."""
+def prepare_streaming(config: JobConfig, restarting: bool = False) -> JobConfig:
+    """Resume from the newest checkpoint or savepoint, guarding against replayed alerts. A
+    restart (after a failure) with nothing to resume from replays the topic from its committed
+    offsets, so it guards every alert already on the topic."""
     if not config.resume:
         mark_fresh_start(config)
         conn = config.connection
@@ -85,7 +88,12 @@ def prepare_streaming(config: JobConfig) -> JobConfig:
         return config.model_copy(update={"restore_from": None})
     point = config.restore_from or latest_restore_point(config)
     if point is None:
-        return config
+        if not restarting:
+            return config
+        known = alert_ids_since(
+            config.connection, config.topic_alerts, datetime.fromtimestamp(0, UTC)
+        )
+        return config.model_copy(update={"replay_filter": replay_filter(known)})
     check_layout(point)
     since = guard_since((point / "_metadata").stat().st_mtime)
     known = alert_ids_since(config.connection, config.topic_alerts, since)
@@ -93,9 +101,84 @@ def prepare_streaming(config: JobConfig) -> JobConfig:
 
 
 def run_streaming(config: JobConfig, state_file: Path) -> None:
-    """Run until SIGTERM/SIGINT, then stop with a savepoint so the next start resumes exactly."""
+    """Run until SIGTERM/SIGINT, then stop with a savepoint so the next start resumes exactly.
+
+    A job that fails is restarted here, not by Flink (whose restart strategy is off): from its
+    newest checkpoint, with the replay guard read anew from the alerts topic, so a failover
+    never writes an alert id twice. At most ``restart_attempts`` restarts within
+    ``restart_window_s``, ``restart_delay_s`` apart; then the job stays FAILED. Every restart
+    and the last failure (exception, message, the function or operator it came from) are in the
+    state file that `jobs status` reads.
+    """
+    stopping = False
+
+    def on_signal(signum: int, frame: FrameType | None) -> None:
+        nonlocal stopping
+        stopping = True
+
+    signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGINT, on_signal)
+    first_start = time.time()
+    restarts: list[dict[str, Any]] = []
+    attempt = config
+    while True:
+        client, state = _start(attempt, state_file, first_start if restarts else None)
+        # Taken while the job runs: it completes (exceptionally, on a failure) when the job ends,
+        # even though the job's MiniCluster shuts down then and answers nothing more.
+        ended = client.get_job_execution_result()
+        state["restarts"] = restarts
+        state_file.write_text(json.dumps(state))
+        while not stopping and not ended.done():
+            time.sleep(0.5)
+        if stopping:
+            break
+        failure, status = _failure(ended)
+        failure = {"at": datetime.now(UTC).isoformat(), "status": status, **failure}
+        restarts.append(failure)
+        window = time.time() - config.restart_window_s
+        recent = [r for r in restarts if datetime.fromisoformat(r["at"]).timestamp() > window]
+        if status != "FAILED" or len(recent) > config.restart_attempts:
+            why = (
+                f"the job failed {len(recent)} times in {config.restart_window_s:.0f} s"
+                f" (restart_attempts {config.restart_attempts}); last: {failure['exception']}:"
+                f" {failure['message']}"
+            )
+            state_file.write_text(
+                json.dumps({**state, "status": status, "restarts": restarts[-50:], "error": why})
+            )
+            log.error(why)
+            sys.exit(1)
+        state_file.write_text(
+            json.dumps({**state, "status": "RESTARTING", "restarts": restarts[-50:]})
+        )
+        log.error("job failed (%s: %s); restarting", failure["exception"], failure["message"])
+        deadline = time.monotonic() + config.restart_delay_s
+        while not stopping and time.monotonic() < deadline:
+            time.sleep(0.2)
+        if stopping:
+            state_file.write_text(json.dumps({**state, "status": "STOPPED"}))
+            return
+        # From the newest checkpoint of this job (a --fresh start's own, too).
+        attempt = config.model_copy(update={"resume": True, "restore_from": None})
+    savepoints = config.checkpoint_dir.parent / "savepoints"
     try:
-        config = prepare_streaming(config)
+        path = stop_with_savepoint(client, savepoints.resolve().as_uri())
+        mark_layout(Path(urlparse(path).path))
+        log.warning("stopped with savepoint %s", path)
+    except Exception as exc:  # the retained checkpoints remain to resume from
+        log.error("stop with savepoint failed (%s); cancelling", exc)
+        client.cancel().result()
+    state_file.write_text(json.dumps({**state, "status": "STOPPED"}))
+
+
+def _start(
+    config: JobConfig, state_file: Path, restarting_since: float | None
+) -> tuple[JobClient, dict[str, Any]]:
+    """Submit the job (resuming and guarding as configured); exit with the error in the state
+    file when it cannot start. ``restarting_since``: on a restart, when the runner first started:
+    with no checkpoint to resume, every alert since then (or all, without one) is guarded."""
+    try:
+        config = prepare_streaming(config, restarting=restarting_since is not None)
         before: dict[int, int] | None = None
         if config.restore_from is not None:
             with _best_effort("the committed offsets"):
@@ -115,7 +198,7 @@ def run_streaming(config: JobConfig, state_file: Path) -> None:
     assert client is not None
     job_id = str(client.get_job_id())
     mark_layout(config.checkpoint_dir / job_id)
-    if before is not None:
+    if before is not None and restarting_since is None:
         past: dict[int, tuple[int, int]] = {}
         with _best_effort("the resumed read positions"):
             past = resumed_beyond_end(config, before)
@@ -128,31 +211,37 @@ def run_streaming(config: JobConfig, state_file: Path) -> None:
         "status": "RUNNING",
         "started_at": datetime.now(UTC).isoformat(),
     }
-    state_file.write_text(json.dumps(state))
-    stopping = False
+    return client, state
 
-    def on_signal(signum: int, frame: FrameType | None) -> None:
-        nonlocal stopping
-        stopping = True
 
-    signal.signal(signal.SIGTERM, on_signal)
-    signal.signal(signal.SIGINT, on_signal)
-    while not stopping:
-        status = str(client.get_job_status().result())
-        if status in ("FAILED", "CANCELED", "FINISHED"):
-            state_file.write_text(json.dumps({**state, "status": status}))
-            log.error("job ended with status %s", status)
-            sys.exit(1)
-        time.sleep(0.5)
-    savepoints = config.checkpoint_dir.parent / "savepoints"
+def _failure(ended: Any) -> tuple[dict[str, str], str]:
+    """What made the job end (its status, FINISHED or FAILED) and, for a failure, the root
+    exception's class and message (redacted: a message can quote data) and the function or
+    operator method it was thrown in."""
+    found = {"exception": "unknown", "message": "", "operator": "unknown"}
     try:
-        path = stop_with_savepoint(client, savepoints.resolve().as_uri())
-        mark_layout(Path(urlparse(path).path))
-        log.warning("stopped with savepoint %s", path)
-    except Exception as exc:  # the retained checkpoints remain to resume from
-        log.error("stop with savepoint failed (%s); cancelling", exc)
-        client.cancel().result()
-    state_file.write_text(json.dumps({**state, "status": "STOPPED"}))
+        ended.result()
+        return found, "FINISHED"
+    except Py4JJavaError as exc:
+        root = exc.java_exception
+        while root.getCause() is not None and root.getCause() != root:
+            root = root.getCause()
+        frames = [f.getClassName() + "." + f.getMethodName() for f in root.getStackTrace()]
+        ours = [f for f in frames if f.startswith("io.agentgauge.flink.")]
+        flinks = [f for f in frames if f.startswith("org.apache.flink.")]
+        found["exception"] = str(root.getClass().getName())
+        found["message"] = _redact(str(root.getMessage() or ""))[:500]
+        found["operator"] = (ours or flinks or frames or ["unknown"])[0]
+    except JavaException as exc:
+        found["message"] = _redact(str(exc).strip().splitlines()[0])[:500]
+    return found, "FAILED"
+
+
+def _redact(text: str) -> str:
+    """Exception text through the redaction rules: it goes to the state file and the log."""
+    from streams.redaction import Redactor  # only on a failure
+
+    return Redactor.from_file(config_file("redaction.yaml")).text(text)
 
 
 def resumed_beyond_end(config: JobConfig, before: dict[int, int]) -> dict[int, tuple[int, int]]:

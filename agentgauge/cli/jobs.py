@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+import json
 import time
 from typing import Annotated
 
@@ -10,7 +12,7 @@ from rich.table import Table
 from rich.text import Text
 
 from agentgauge.cli._base import App
-from agentgauge.cli._render import console, err_console, settings
+from agentgauge.cli._render import Format, console, err_console, settings
 from agentgauge.local.job import JobStatus, LocalJob
 from agentgauge.wiring import job_config
 from streams.offsets import true_end_offsets
@@ -51,11 +53,17 @@ def stop() -> None:
 
 
 @app.command("status")
-def status() -> None:
-    """Show whether the job runs, its lag, checkpoints, and the alert and DLQ counts."""
+def status(
+    fmt: Annotated[Format, typer.Option("--format", help="table or json")] = Format.table,
+) -> None:
+    """Show whether the job runs, its lag, checkpoints, restarts, the last failure, and the
+    alert and DLQ counts; exits 1 when the job is not healthy."""
     s = settings()
     st = LocalJob(s).status(job_config(s))
-    print_status(st)
+    if fmt is Format.table:
+        print_status(st)
+    else:
+        print(json.dumps(dataclasses.asdict(st), indent=2))
     if not st.healthy:
         raise typer.Exit(1)
 
@@ -69,6 +77,13 @@ def print_status(st: JobStatus) -> None:
     table.add_row("checkpoints", f"{st.checkpoints}" + (f", latest {age:.0f}s ago" if age else ""))
     table.add_row("alerts on topic", "-" if st.alerts is None else str(st.alerts))
     table.add_row("DLQ records", "-" if st.dlq is None else str(st.dlq))
+    table.add_row("restarts (10 min)", str(st.restarts_10m))
+    if st.last_failure:
+        f = st.last_failure
+        table.add_row(
+            "last failure",
+            Text(f"{f['at'][:19]} {f['exception']}: {f['message'][:200]} (in {f['operator']})"),
+        )
     table.add_row("health", "[green]healthy[/]" if st.healthy else "[red]not healthy[/]")
     console.print(table)
     if st.problem:

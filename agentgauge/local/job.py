@@ -10,6 +10,7 @@ import subprocess
 import sys
 import time
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -43,6 +44,8 @@ class JobStatus:
     dlq: int | None
     healthy: bool
     problem: str | None = None
+    restarts_10m: int = 0  # failover restarts in the last 10 minutes
+    last_failure: dict[str, str] | None = None  # at, exception, message, operator
 
 
 class LocalJob:
@@ -158,6 +161,12 @@ class LocalJob:
                 dlq = sum(true_end_offsets(conn, config.topic_dlq).values())
         running = pid is not None
         fresh = age is not None and age < 3 * config.checkpoint_interval_s + 30
+        restarts: list[dict[str, str]] = list(state.get("restarts") or [])
+        ten_minutes_ago = time.time() - 600
+        recent = [
+            r for r in restarts if datetime.fromisoformat(r["at"]).timestamp() > ten_minutes_ago
+        ]
+        looping = len(recent) >= max(config.restart_attempts, 1)
         problem = state.get("error") or (
             describe_beyond_end(config.topic_events, past) if past else None
         )
@@ -172,6 +181,13 @@ class LocalJob:
             latest_checkpoint_age_s=age,
             alerts=alerts,
             dlq=dlq,
-            healthy=running and fresh and lag is not None and not past,
-            problem=problem,
+            healthy=running and fresh and lag is not None and not past and not looping,
+            problem=problem
+            or (
+                f"{len(recent)} restarts in the last 10 minutes: a restart loop"
+                if looping
+                else None
+            ),
+            restarts_10m=len(recent),
+            last_failure=restarts[-1] if restarts else None,
         )

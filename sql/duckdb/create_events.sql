@@ -34,7 +34,7 @@ CREATE TABLE IF NOT EXISTS events (
   output_tokens BIGINT,
   latency_ms DOUBLE,
   duration_ms DOUBLE,
-  attempt INTEGER,
+  attempt BIGINT,
   budget_usd DOUBLE,
   max_tool_calls BIGINT,
   confidence DOUBLE,

@@ -26,7 +26,7 @@ FROM read_json(
     category: 'VARCHAR', reason: 'VARCHAR', strategy: 'VARCHAR', outcome: 'VARCHAR',
     reviewer_id: 'VARCHAR', decision: 'VARCHAR', code: 'VARCHAR', message: 'VARCHAR',
     args_hash: 'VARCHAR', cost_usd: 'DOUBLE', input_tokens: 'BIGINT', output_tokens: 'BIGINT',
-    latency_ms: 'DOUBLE', duration_ms: 'DOUBLE', attempt: 'INTEGER', budget_usd: 'DOUBLE',
+    latency_ms: 'DOUBLE', duration_ms: 'DOUBLE', attempt: 'BIGINT', budget_usd: 'DOUBLE',
     max_tool_calls: 'BIGINT', confidence: 'DOUBLE', quality_score: 'DOUBLE'
   }
 ) AS j

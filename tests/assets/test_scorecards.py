@@ -201,8 +201,31 @@ def test_blocking_check_fails_on_bad_rows(tmp_path: Path) -> None:
         partition_key="2026-11-09",
         raise_on_error=False,
     )
-    (check,) = result.get_asset_check_evaluations()
+    checks = {c.check_name: c for c in result.get_asset_check_evaluations()}
+    check = checks["raw_events_contract"]
     assert not check.passed
     failed = check.metadata["failed_expectations"].value
     assert any(f["kwargs"].get("column") == "input_tokens" for f in failed)  # type: ignore[union-attr]
     assert "sample_rows" in check.metadata
+
+
+def test_a_lake_line_that_does_not_load_fails_a_blocking_check(tmp_path: Path) -> None:
+    """Nothing valid is dropped between the lake and the warehouse in silence: an unreadable
+    line is counted, named by file, and fails the blocking check (the scorecards wait)."""
+    day = tmp_path / "lake" / "dt=2026-11-09"
+    first, _ = events()
+    write_lake([e for e in first if e["ts"].startswith("2026-11-09")], tmp_path / "lake")
+    day.mkdir(parents=True, exist_ok=True)
+    (day / "part-bad").write_bytes(b'{"event_id": "torn", "ts": "2026-11-09T10:00:00Z", "run_\n')
+    result = dg.materialize(
+        ALL_ASSETS,
+        selection=["raw_events"],
+        resources=_resources(tmp_path),
+        partition_key="2026-11-09",
+        raise_on_error=False,
+    )
+    checks = {c.check_name: c for c in result.get_asset_check_evaluations()}
+    loaded = checks["raw_events_every_line_loaded"]
+    assert not loaded.passed
+    assert loaded.metadata["rejected_rows"].value == 1
+    assert list(loaded.metadata["files_with_rejected_rows"].value) == [str(day / "part-bad")]  # type: ignore[arg-type]
