@@ -10,6 +10,17 @@ from typing import Any
 from agentgauge.settings import AppSettings
 from jobs.config import JobConfig
 from streams.ceilings import Ceilings
+from streams.kafka import PASSWORD_ENV
+from streams.redaction import PSEUDONYM_KEY_ENV
+
+
+def job_environment(settings: AppSettings) -> dict[str, str]:
+    """The secrets the job's processes read from their environment, never from a file: the
+    Kafka password and the pseudonym key."""
+    env = {PSEUDONYM_KEY_ENV: settings.pseudonym_key.get_secret_value()}
+    if settings.sasl_password is not None:
+        env[PASSWORD_ENV] = settings.sasl_password.get_secret_value()
+    return env
 
 
 def ceilings(settings: AppSettings) -> Ceilings:

@@ -57,7 +57,9 @@ class Gauge:
         transport_factory: Callable[[], Transport] | None = None,
     ) -> None:
         self.settings = settings or load_settings()
-        self._redactor = Redactor.from_file(self.settings.redaction_file)
+        self._redactor = Redactor.from_file(
+            self.settings.redaction_file, self.settings.pseudonym_key.get_secret_value()
+        )
         self._prices = PriceTable.load(self.settings.prices_file)
         self._queue: deque[tuple[dict[str, Any], bool]] = deque()
         self._max = self.settings.queue_size

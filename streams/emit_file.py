@@ -58,10 +58,14 @@ def emit_file(
     report = EmitReport()
     # A batch must not drop: let emit() wait for queue space instead.
     gauge = Gauge.for_batch(settings)
-    redactor = Redactor.from_file(settings.redaction_file)
+    redactor = Redactor.from_file(
+        settings.redaction_file, settings.pseudonym_key.get_secret_value()
+    )
     conn = settings.connection()
     dlq = conn.producer(client_id=f"{conn.client_id}-emit-dlq", acks="all")
     pending: list[Any] = []
+    if rejects is not None:
+        rejects.parent.mkdir(parents=True, exist_ok=True)
     rejects_fh: IO[bytes] | None = rejects.open("wb") if rejects else None
     try:
         with path.open("rb") as fh:

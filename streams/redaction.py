@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import re
 from collections.abc import Callable
 from collections.abc import Set as AbstractSet
@@ -44,6 +46,29 @@ PROTECTED_FIELDS = frozenset(
         "idempotency_key",
     }
 )
+
+
+# Envelope identifiers that pass redaction untouched, unless one looks like an email: then it
+# is replaced by a keyed hash (the same in the job: Redact.java, ParseEvent.java), so joins
+# still hold and no address reaches a topic, the lake or an alert.
+PSEUDONYMISED_FIELDS = (
+    "run_id",
+    "session_id",
+    "workflow",
+    "customer_id",
+    "segment",
+    "idempotency_key",
+)
+# The key of that hash when none is configured (`pseudonym_key`, AGENTGAUGE_PSEUDONYM_KEY):
+# public, so set your own to keep the pseudonyms from being matched against guessed addresses.
+DEFAULT_PSEUDONYM_KEY = "agentgauge-pseudonym-v1"
+PSEUDONYM_KEY_ENV = "AGENTGAUGE_PSEUDONYM_KEY"  # how the job's JVM gets the key (Pseudonyms.java)
+
+
+def pseudonym(value: str, key: str) -> str:
+    """``anon-`` and 24 hex digits of HMAC-SHA256(key, value)."""
+    digest = hmac.new(key.encode(), value.encode("utf-8", "surrogatepass"), hashlib.sha256)
+    return "anon-" + digest.hexdigest()[:24]
 
 
 class PatternSpec(BaseModel):
@@ -105,15 +130,21 @@ def normalise_key(key: object) -> str:
 class Redactor:
     """Applies key-name and value-pattern rules; counts what it replaced."""
 
-    def __init__(self, config: RedactionConfig) -> None:
+    def __init__(self, config: RedactionConfig, pseudonym_key: str = DEFAULT_PSEUDONYM_KEY) -> None:
         self.config = config
+        self._pseudonym_key = pseudonym_key
+        emails = [p.regex for p in config.patterns if p.kind == "email"]
+        self._email = re.compile(emails[0]) if emails else None
         self._keys = tuple((normalise_key(k), k) for k in config.keys)
         self._compiled = [self._compile(p) for p in config.patterns]
         self.redacted = 0
 
     @classmethod
-    def from_file(cls, path: Path) -> Redactor:
-        return cls(RedactionConfig.load(path))
+    def from_file(cls, path: Path, pseudonym_key: str = DEFAULT_PSEUDONYM_KEY) -> Redactor:
+        return cls(RedactionConfig.load(path), pseudonym_key)
+
+    def looks_like_email(self, value: str) -> bool:
+        return "@" in value and self._email is not None and self._email.search(value) is not None
 
     def _compile(self, spec: PatternSpec) -> _Compiled:
         token = f"[REDACTED:{spec.kind}]"
@@ -174,8 +205,15 @@ class Redactor:
         return out
 
     def event(self, event: dict[str, Any]) -> dict[str, Any]:
-        """A redacted copy of a wire event; structural fields pass through untouched."""
-        return self._mapping(event, PROTECTED_FIELDS)
+        """A redacted copy of a wire event; structural fields pass through untouched, but an
+        identifier that looks like an email becomes its pseudonym."""
+        out = self._mapping(event, PROTECTED_FIELDS)
+        for name in PSEUDONYMISED_FIELDS:
+            value = out.get(name)
+            if isinstance(value, str) and self.looks_like_email(value):
+                out[name] = pseudonym(value, self._pseudonym_key)
+                self.redacted += 1
+        return out
 
     def payload(self, raw: bytes) -> str:
         """A whole payload redacted, whatever it holds (a rejected line, a dead letter): as JSON

@@ -21,6 +21,7 @@ from pydantic_settings import (
 
 from streams.kafka import Connection, SaslMechanism, SecurityProtocol
 from streams.packaged import config_file
+from streams.redaction import DEFAULT_PSEUDONYM_KEY
 
 
 class Settings(BaseSettings):
@@ -48,6 +49,9 @@ class Settings(BaseSettings):
     )
     validate_events: bool = True
     redaction_file: Path = Field(default_factory=lambda: config_file("redaction.yaml"))
+    # The key of the pseudonyms that replace email-like identifiers (customer_id, ...); the job
+    # must use the same (AGENTGAUGE_PSEUDONYM_KEY in its environment). A secret: never logged.
+    pseudonym_key: SecretStr = SecretStr(DEFAULT_PSEUDONYM_KEY)
     prices_file: Path = Field(default_factory=lambda: config_file("prices.yaml"))
 
     @classmethod

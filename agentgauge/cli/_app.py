@@ -3,15 +3,10 @@
 from __future__ import annotations
 
 import logging
-import warnings
 
 import typer
 
 from agentgauge.cli import alerts, broker, demo, events, jobs, lake, oncall, topics, warehouse
-
-# Dagster flags `backfill_policy` (used by the weekly assets) as beta on every import; the CLI's
-# users cannot act on it, so it is not printed on each command.
-warnings.filterwarnings("ignore", message="Parameter `backfill_policy`")
 
 app = typer.Typer(
     name="agentgauge",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import os
 import time
 from typing import Annotated
 
@@ -14,7 +15,7 @@ from rich.text import Text
 from agentgauge.cli._base import App
 from agentgauge.cli._render import Format, console, err_console, settings
 from agentgauge.local.job import JobStatus, LocalJob
-from agentgauge.wiring import job_config
+from agentgauge.wiring import job_config, job_environment
 from streams.offsets import true_end_offsets
 
 app = App(help="The real-time Flink job (local MiniCluster).")
@@ -98,9 +99,10 @@ def run(
     if not bounded:
         err_console.print("only --bounded runs in the foreground; use `jobs start` to stream")
         raise typer.Exit(2)
+    s = settings()
+    os.environ.update(job_environment(s))  # before the job's JVM starts in this process
     from jobs.runner import run_bounded
 
-    s = settings()
     conn = s.connection()
     before_alerts = sum(true_end_offsets(conn, s.topic_alerts).values())
     before_dlq = sum(true_end_offsets(conn, s.topic_dlq).values())

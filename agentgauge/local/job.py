@@ -18,11 +18,11 @@ from kafka.errors import KafkaError
 
 from agentgauge.local.procs import pid_alive, terminate
 from agentgauge.settings import AppSettings
+from agentgauge.wiring import job_environment
 from jobs.checkpoints import restore_points
 from jobs.config import JobConfig
 from jobs.positions import beyond_end, committed_offsets, describe_beyond_end
 from streams.errors import AgentgaugeError
-from streams.kafka import PASSWORD_ENV
 from streams.offsets import true_end_offsets
 
 
@@ -74,9 +74,7 @@ class LocalJob:
         # serialised); the runner gets it from the environment.
         self.config_file.write_text(config.model_dump_json(indent=2))
         self.config_file.chmod(0o600)
-        env = {**os.environ, "TZ": "UTC"}
-        if config.connection.sasl_password is not None:
-            env[PASSWORD_ENV] = config.connection.sasl_password.get_secret_value()
+        env = {**os.environ, "TZ": "UTC", **job_environment(self.settings)}
         bin_dir = str(Path(sys.executable).parent)  # PyFlink's workers must find pyflink
         env["PATH"] = bin_dir + os.pathsep + env.get("PATH", "")
         with self.log_file.open("ab") as log:

@@ -17,7 +17,7 @@ import pytest
 from jobs.udf import _flink_lib, redaction_spec, udf_jar
 from streams.contract import ContractError
 from streams.emit_file import check_line
-from streams.redaction import PROTECTED_FIELDS, RedactionConfig, Redactor
+from streams.redaction import RedactionConfig, Redactor
 from streams.settings import Settings
 from tests.support.fuzz import corpus
 
@@ -98,7 +98,9 @@ def test_jvm_and_python_agree_on_every_payload(harness: list[str], tmp_path: Pat
         # Seeded secrets: gone from both engines' outputs.
         if py_ok:
             data = orjson.loads(case.payload)
-            py_out = orjson.dumps(redactor._mapping(data, PROTECTED_FIELDS)).decode()
+            py_out = orjson.dumps(redactor.event(data)).decode()
+            if case.kind == "pseudonym":  # both engines: the same pseudonym, so joins hold
+                assert orjson.loads(redacted) == orjson.loads(py_out)
         else:
             py_out = redactor.payload(case.payload)
         for secret in case.secrets:

@@ -153,6 +153,21 @@ def _targeted(base: dict[str, Any], rng: random.Random) -> list[Case]:
             out.append(
                 Case("sensitive_key", orjson.dumps(ev(attributes=None, extra=nested)), secrets)
             )
+    names = ("password", "secret", "api_key", "access_token", "authorization", "cookie", "ssn")
+    for _ in range(300):  # any spelling of a sensitive name: case, separators, a prefix
+        name = rng.choice(names).replace("_", "")
+        spelled = "".join(
+            (c.upper() if rng.random() < 0.4 else c) + rng.choice(["", "", "", "_", "-"])
+            for c in name
+        ).rstrip("_-")
+        key = rng.choice(["", "x_", "db-", "user"]) + spelled
+        value: Any = CANARY_KEY
+        for _ in range(rng.randrange(0, 5)):  # nested in objects and arrays
+            value = rng.choice([{"k": value}, [value], {"n": 1, "v": [value]}])
+        holder: Any = {key: value}
+        for _ in range(rng.randrange(0, 4)):
+            holder = rng.choice([{"wrap": holder}, [holder]])
+        out.append(Case("key_spelling", orjson.dumps(ev(extra=holder)), (CANARY_KEY,)))
     free = (
         CANARY_PASSWORD_TEXT,
         CANARY_DSN,
@@ -197,6 +212,8 @@ def _targeted(base: dict[str, Any], rng: random.Random) -> list[Case]:
     for esc in (b"\\ud800", b"\\udfff", b"\\ud800\\u0041", b"\\u0000", b"\\ud83d\\ude00"):
         out.append(Case("escape", raw[:-1] + b',"m":"' + esc + b'"}'))
     out.append(Case("bom", b"\xef\xbb\xbf" + raw))
+    for field in ("customer_id", "run_id", "workflow", "segment", "session_id"):
+        out.append(Case("pseudonym", orjson.dumps(ev(**{field: CANARY_EMAIL})), ("canary.user",)))
     out.append(Case("pretty", json.dumps(ev(), indent=2).encode()))
     out.append(Case("pretty", json.dumps(ev(message="two\nlines"), indent=1).encode()))
     out.append(Case("duplicate", raw[:-1] + b',"ts":"2099-01-01T00:00:00Z"}'))

@@ -43,10 +43,13 @@ public class ParseEvent extends ScalarFunction {
 
   static final String NOT_JSON = "$: invalid JSON (not one JSON object)";
   private transient long skewMillis = 300_000L;
+  private transient Pseudonyms pseudonyms;
 
   @Override
-  public void open(FunctionContext context) {
+  public void open(FunctionContext context) throws Exception {
     skewMillis = 1000L * Long.parseLong(context.getJobParameter(SKEW_PARAMETER, "300"));
+    String spec = context.getJobParameter(Redact.REDACTION_PARAMETER, null);
+    pseudonyms = spec == null ? new Pseudonyms(null) : Pseudonyms.of(Redact.parse(spec));
   }
 
   public @DataTypeHint(ROW_TYPE) Row eval(
@@ -60,15 +63,17 @@ public class ParseEvent extends ScalarFunction {
     if (reason == null && ts.toEpochMilli() > System.currentTimeMillis() + skewMillis) {
       reason = "ts: ts_in_future (more than " + skewMillis / 1000 + " s ahead of the job's clock)";
     }
+    // The identifiers the rules and alerts carry, pseudonymised as the lake's copy is (Redact).
+    Pseudonyms ids = pseudonyms == null ? new Pseudonyms(null) : pseudonyms;
     return Row.of(
         reason,
         f.eventId,
         f.eventType,
         f.traceId,
-        f.runId,
-        f.workflow,
-        f.customerId,
-        f.segment,
+        ids.apply(f.runId),
+        ids.apply(f.workflow),
+        ids.apply(f.customerId),
+        ids.apply(f.segment),
         f.tool,
         f.status,
         f.argsHash,

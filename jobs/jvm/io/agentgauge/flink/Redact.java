@@ -55,6 +55,7 @@ public class Redact extends ScalarFunction {
 
   private transient Rules rules;
   private transient Counter fallbacks;
+  private transient Pseudonyms pseudonyms;
 
   static final class Rule {
     final Pattern pattern;
@@ -128,6 +129,7 @@ public class Redact extends ScalarFunction {
     }
     rules = parse(spec);
     fallbacks = context.getMetricGroup().counter("redaction_fallbacks");
+    pseudonyms = Pseudonyms.of(rules);
   }
 
   /** For the fuzz harness: the function with rules of its own, outside a job. */
@@ -135,6 +137,7 @@ public class Redact extends ScalarFunction {
     Redact r = new Redact();
     r.rules = parse(base64Spec);
     r.fallbacks = new Tally();
+    r.pseudonyms = Pseudonyms.of(r.rules);
     return r;
   }
 
@@ -227,6 +230,7 @@ public class Redact extends ScalarFunction {
         JsonGenerator gen = Payloads.JSON.createGenerator(out)) {
       int depth = 0;
       boolean protectedValue = false;
+      boolean pseudonymised = false;
       JsonToken t;
       while ((t = p.nextToken()) != null) {
         switch (t) {
@@ -246,6 +250,7 @@ public class Redact extends ScalarFunction {
               }
             } else {
               protectedValue = depth == 1 && PROTECTED.contains(name);
+              pseudonymised = depth == 1 && Pseudonyms.FIELDS.contains(name);
             }
           }
           case START_OBJECT -> {
@@ -256,6 +261,7 @@ public class Redact extends ScalarFunction {
             depth++;
             gen.writeStartArray();
             protectedValue = false;
+            pseudonymised = false;
           }
           case END_OBJECT -> {
             depth--;
@@ -267,16 +273,23 @@ public class Redact extends ScalarFunction {
           }
           case VALUE_STRING -> {
             String text = p.getText();
-            gen.writeString(protectedValue ? text : redactValue(text));
+            if (pseudonymised) {
+              gen.writeString(pseudonyms.apply(text));
+            } else {
+              gen.writeString(protectedValue ? text : redactValue(text));
+            }
             protectedValue = false;
+            pseudonymised = false;
           }
           case VALUE_NUMBER_INT, VALUE_NUMBER_FLOAT -> {
             gen.writeNumber(p.getText()); // exactly as written: never reformatted, never redacted
             protectedValue = false;
+            pseudonymised = false;
           }
           default -> {
             gen.copyCurrentEvent(p); // true, false, null
             protectedValue = false;
+            pseudonymised = false;
           }
         }
       }
