@@ -7,7 +7,8 @@
 # (the same versions the local MiniCluster gets from shigawire-apache-flink-libraries).
 # The job's JVM functions (jobs/jvm) are compiled on this machine with javac (JDK 17) and
 # shipped with the job; or set "udf_jar" in the job config to a prebuilt jar.
-# A SASL password is never in the job config: export AGENTGAUGE_SASL_PASSWORD on the cluster.
+# Secrets are never in the job config: export AGENTGAUGE_SASL_PASSWORD and
+# AGENTGAUGE_PSEUDONYM_KEY (the SDK's pseudonym_key) in the TaskManagers' environment.
 set -euo pipefail
 CONFIG=${1:?usage: submit.sh JOB_CONFIG.json [flink run options...]}
 shift

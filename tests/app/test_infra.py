@@ -27,7 +27,9 @@ def test_flinkdeployment_manifest() -> None:
     assert module == "jobs.cluster_main" and importlib.util.find_spec(module) is not None
     assert job["upgradeMode"] == "savepoint"
     env = spec["podTemplate"]["spec"]["containers"][0]["env"]
-    assert [e["name"] for e in env] == ["AGENTGAUGE_SASL_PASSWORD"]  # a secret, not in job.json
+    # Secrets reach the job by environment, never through job.json.
+    assert [e["name"] for e in env] == ["AGENTGAUGE_SASL_PASSWORD", "AGENTGAUGE_PSEUDONYM_KEY"]
+    assert all("secretKeyRef" in e["valueFrom"] for e in env)
     docker = (REPO / "infra/k8s/Dockerfile").read_text()
     # Installed as a package (resources through importlib.resources), with the pipeline extra.
     assert 'pip install --no-cache-dir "/tmp/agentgauge-src[pipeline]"' in docker
