@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -82,3 +83,19 @@ def test_failover_inside_a_running_job_writes_no_alert_twice(broker: Any, tmp_pa
     assert status.restarts_10m >= 1 and status.last_failure is not None
     assert status.last_failure["exception"] != "unknown"
     assert status.last_failure["operator"] != "unknown"
+
+
+def test_a_restart_loop_is_unhealthy(broker: Any, tmp_path: Path) -> None:
+    """3 restarts within 10 minutes (restart_attempts): `jobs status` names the loop."""
+    s = isolated_settings(broker, tmp_path / "var")
+    cfg = job_config(s, restart_attempts=3)
+    job = LocalJob(s)
+    job.dir.mkdir(parents=True)
+    now = datetime.now(UTC)
+    failure = {"exception": "java.io.IOException", "message": "disk", "operator": "Sink.write"}
+    restarts = [{"at": (now - timedelta(minutes=m)).isoformat(), **failure} for m in (30, 5, 3, 1)]
+    job.state_file.write_text(json.dumps({"status": "RUNNING", "restarts": restarts}))
+    st = job.status(cfg)
+    assert st.restarts_10m == 3 and not st.healthy
+    assert st.problem is not None and "restart loop" in st.problem
+    assert st.last_failure == restarts[-1]

@@ -47,7 +47,9 @@ def _python_verdict(raw: bytes) -> bool:
         return False
 
 
-def test_jvm_and_python_agree_on_every_payload(harness: list[str], tmp_path: Path) -> None:
+def test_jvm_and_python_agree_on_every_payload(
+    harness: list[str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     settings = Settings()
     redactor = Redactor.from_file(settings.redaction_file)
     spec = tmp_path / "spec"
@@ -110,13 +112,26 @@ def test_jvm_and_python_agree_on_every_payload(harness: list[str], tmp_path: Pat
                 leaks[f"python:{case.kind}"] += 1
 
     kinds = Counter(c.kind for c in cases)
-    print(
-        f"\nfuzz: {len(cases)} payloads ({dict(kinds)}); crashes {sum(crashes.values())};"
-        f" verdict mismatches {sum(mismatches.values())} {dict(mismatches)};"
-        f" broken outputs {sum(broken_output.values())}; leaks {sum(leaks.values())};"
-        f" redaction fallbacks {fallbacks}"
-    )
+    with capsys.disabled():  # the suite's figures, in the test command's output
+        _print_figures(kinds, crashes, mismatches, broken_output, leaks, fallbacks, len(cases))
     assert not crashes, crashes
     assert not broken_output, broken_output
     assert not leaks, leaks
     assert not mismatches, (mismatches, examples)
+
+
+def _print_figures(
+    kinds: Counter[str],
+    crashes: Counter[str],
+    mismatches: Counter[str],
+    broken_output: Counter[str],
+    leaks: Counter[str],
+    fallbacks: int,
+    n: int,
+) -> None:
+    print(
+        f"\nfuzz: {n} payloads ({dict(kinds)}); crashes {sum(crashes.values())};"
+        f" verdict mismatches {sum(mismatches.values())} {dict(mismatches)};"
+        f" broken outputs {sum(broken_output.values())}; leaks {sum(leaks.values())};"
+        f" redaction fallbacks {fallbacks}"
+    )
