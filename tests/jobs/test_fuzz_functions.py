@@ -15,11 +15,9 @@ import orjson
 import pytest
 
 from jobs.udf import _flink_lib, redaction_spec, udf_jar
-from streams.contract import ContractError
-from streams.emit_file import check_line
 from streams.redaction import RedactionConfig, Redactor
 from streams.settings import Settings
-from tests.support.fuzz import corpus
+from tests.support.fuzz import corpus, sdk_accepts
 
 HARNESS = Path(__file__).parent / "jvm" / "FuzzHarness.java"
 MAX_DLQ_CHARS = 65_536
@@ -37,14 +35,6 @@ def harness(tmp_path_factory: pytest.TempPathFactory) -> list[str]:
         capture_output=True,
     )
     return [java, "-Xmx2g", "-cp", f"{classes}:{cp}", "io.agentgauge.flink.FuzzHarness"]
-
-
-def _python_verdict(raw: bytes) -> bool:
-    try:
-        check_line(raw)
-        return True
-    except ContractError:
-        return False
 
 
 def test_jvm_and_python_agree_on_every_payload(
@@ -77,7 +67,7 @@ def test_jvm_and_python_agree_on_every_payload(
             continue
         reason = base64.b64decode(reason_b64).decode()
         jvm_ok = reason == "-"
-        py_ok = _python_verdict(case.payload)
+        py_ok = sdk_accepts(case.payload)
         if jvm_ok != py_ok:
             mismatches[case.kind] += 1
             if len(examples) < 8:

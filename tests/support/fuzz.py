@@ -13,6 +13,8 @@ from typing import Any
 import orjson
 
 from agentgauge.simulate import SimConfig, simulate
+from streams.contract import ContractError
+from streams.emit_file import check_line
 from streams.pricing import PriceTable
 from streams.settings import Settings
 
@@ -238,3 +240,12 @@ def corpus(seed: int = 13, size: int = 20_000) -> list[Case]:
         else:
             cases.append(Case("byte_mutation", _byte_mutation(orjson.dumps(e), rng)))
     return cases
+
+
+def sdk_accepts(raw: bytes) -> bool:
+    """The SDK's reader's verdict (the same rules as the job's, by this corpus's test)."""
+    try:
+        check_line(raw)
+        return True
+    except ContractError:
+        return False
