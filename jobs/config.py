@@ -59,3 +59,8 @@ class JobConfig(BaseModel):
     udf_build_dir: Path | None = None
     ceilings: Ceilings = Field(default_factory=Ceilings.load)
     redaction_file: Path = Field(default_factory=lambda: config_file("redaction.yaml"))
+
+    def late_location(self) -> str:
+        """Where the late-event records go: beside the lake, never in it (``<lake>-late``)."""
+        base = self.lake_uri or str(self.lake_path.resolve())
+        return base.rstrip("/") + "-late"

@@ -53,12 +53,13 @@ def kafka_sink_options(config: JobConfig, topic: str, key: str | None) -> dict[s
     return opts
 
 
-def lake_options(config: JobConfig) -> dict[str, str]:
+def lake_options(config: JobConfig, late: bool = False) -> dict[str, str]:
     # 'agentgauge-lines' (jobs/jvm/.../LakeLines.java) writes the payload as JSON lines, buffered:
     # as a bulk format, part files roll on every checkpoint, which commits them.
+    path = config.lake_uri or str(config.lake_path.resolve())
     return {
         "connector": "filesystem",
-        "path": config.lake_uri or str(config.lake_path.resolve()),
+        "path": config.late_location() if late else path,
         "format": "agentgauge-lines",
         "sink.rolling-policy.file-size": "128MB",
         "sink.partition-commit.trigger": "process-time",
@@ -75,6 +76,7 @@ def render_all(config: JobConfig) -> list[tuple[str, str]]:
         "dlq_options": with_options(kafka_sink_options(config, config.topic_dlq, None)),
         "alerts_options": with_options(kafka_sink_options(config, config.topic_alerts, "alert_id")),
         "lake_options": with_options(lake_options(config)),
+        "late_options": with_options(lake_options(config, late=True)),
         "replay_filter": config.replay_filter,
         **rule_params(config.ceilings),
     }

@@ -79,6 +79,7 @@ def print_status(st: JobStatus) -> None:
     table.add_row("alerts on topic", "-" if st.alerts is None else str(st.alerts))
     table.add_row("DLQ records", "-" if st.dlq is None else str(st.dlq))
     table.add_row("restarts (10 min)", str(st.restarts_10m))
+    table.add_row("late events", "-" if st.late_events is None else str(st.late_events))
     if st.last_failure:
         f = st.last_failure
         table.add_row(

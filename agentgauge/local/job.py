@@ -23,6 +23,7 @@ from jobs.checkpoints import restore_points
 from jobs.config import JobConfig
 from jobs.positions import beyond_end, committed_offsets, describe_beyond_end
 from streams.errors import AgentgaugeError
+from streams.lake import committed_files
 from streams.offsets import true_end_offsets
 
 
@@ -44,8 +45,16 @@ class JobStatus:
     dlq: int | None
     healthy: bool
     problem: str | None = None
+    late_events: int | None = None  # valid events behind the watermark (the windows miss them)
     restarts_10m: int = 0  # failover restarts in the last 10 minutes
     last_failure: dict[str, str] | None = None  # at, exception, message, operator
+
+
+def _count_lines(root: Path) -> int | None:
+    """Lines in the committed files of a lake-layout folder (None when it has none yet)."""
+    if not root.exists():
+        return None
+    return sum(f.read_bytes().count(b"\n") for f in committed_files(root))
 
 
 class LocalJob:
@@ -187,5 +196,6 @@ class LocalJob:
                 else None
             ),
             restarts_10m=len(recent),
+            late_events=_count_lines(Path(config.late_location())),
             last_failure=restarts[-1] if restarts else None,
         )

@@ -1,7 +1,8 @@
 """Seeded secrets, through every producer path (the SDK, `emit --file`, a raw producer), every
-stage (the job, the alert router to Slack, PagerDuty and a signed webhook, the warehouse) and
-every sink: the topics, the lake, the warehouse's tables, the delivered payloads and their
-headers, the log records, and every file under var/. None may be found anywhere."""
+stage (the streaming job, the alert router to Slack, PagerDuty and a signed webhook, the
+warehouse) and every sink: the topics, the lake, the warehouse's tables, the delivered payloads
+and their headers, the log records, and every file under var/ (the job's log and state files
+included). None may be found anywhere."""
 
 from __future__ import annotations
 
@@ -16,13 +17,13 @@ import pytest
 from typer.testing import CliRunner
 
 from agentgauge.cli._app import app
+from agentgauge.local.job import LocalJob
 from agentgauge.settings import AppSettings
 from agentgauge.wiring import job_config
 from alerting.config import load_alerting
 from alerting.ledger import Ledger
 from alerting.router import Router
 from dagster_project.run import materialize
-from jobs.runner import run_bounded
 from streams import Gauge
 from tests.support.kafka import isolated_settings, produce, read_topic, wait_until
 from tests.support.webhook import webhook_server
@@ -197,7 +198,16 @@ def test_no_seeded_secret_reaches_any_sink(
     _emit_file(s, tmp_path, monkeypatch)
     events_from_sdk_and_emit = b"\n".join(r.value for r in read_topic(s, s.topic_events))
     _raw(s)
-    run_bounded(job_config(s, group_id="sweep"))
+    # The streaming job, as `jobs start` runs it: its log and state files are under var/ too.
+    job = LocalJob(s)
+    cfg = job_config(s, group_id="sweep", checkpoint_interval_s=1.0)
+    job.start(cfg)
+    try:
+        wait_until(lambda: job.status(cfg).lag == 0, 120, "the job to read every event")
+        wait_until(lambda: len(read_topic(s, s.topic_alerts)) >= 3, 60, "the alerts")
+    finally:
+        job.stop()
+    assert (s.var_dir / "jobs" / "job.log").is_file()
     requests = _route(s, tmp_path)
     report = materialize(s, None)
     assert report.ok, report
