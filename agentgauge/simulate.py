@@ -10,6 +10,7 @@ import hashlib
 import math
 import random
 import uuid
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -39,6 +40,9 @@ INCIDENTS = (
     "success_drift",
 )
 
+# Incidents that can be scheduled at any time, for a workflow or one of its segments.
+WINDOWED_INCIDENTS = ("error_spike", "latency_spike", "retry_storm", "cost_spike")
+
 WORKFLOWS: dict[str, dict[str, Any]] = {
     "support_triage": {
         "tools": ["kb_search", "ticket_lookup", "crm_update"],
@@ -60,6 +64,27 @@ SEGMENTS = ("enterprise", "mid_market", "smb", "self_serve")
 ESCALATION_QUEUES = ("tier2", "compliance", "finance_ops")
 
 
+@dataclass(frozen=True)
+class Incident:
+    """A scheduled incident: runs of ``workflow`` (of ``segment`` only, when given) that start in
+    [start, end) are affected; ``burst_runs`` more such runs are added inside it."""
+
+    kind: str
+    start: datetime
+    end: datetime
+    workflow: str
+    segment: str | None = None
+    burst_runs: int = 0
+
+    def hits(self, kind: str, workflow: str, segment: str, t0: datetime) -> bool:
+        return (
+            kind == self.kind
+            and workflow == self.workflow
+            and (self.segment is None or segment == self.segment)
+            and self.start <= t0 < self.end
+        )
+
+
 @dataclass
 class SimConfig:
     runs: int = 1000
@@ -71,6 +96,7 @@ class SimConfig:
     # The incident-time workflow; every incident hits it so windowed rules can be checked.
     incident_workflow: str = "refund_approval"
     drift_segment: str = "smb"
+    scheduled: tuple[Incident, ...] = ()
 
 
 def default_start(now: datetime) -> datetime:
@@ -118,6 +144,11 @@ class _Sim:
         unknown = set(cfg.incidents) - set(INCIDENTS)
         if unknown:
             raise ConfigError(f"unknown incidents {sorted(unknown)}; choose from {INCIDENTS}")
+        bad = {i.kind for i in cfg.scheduled} - set(WINDOWED_INCIDENTS)
+        if bad:
+            raise ConfigError(
+                f"unknown scheduled incidents {sorted(bad)}; choose from {WINDOWED_INCIDENTS}"
+            )
         self.cfg = cfg
         self.rng = random.Random(cfg.seed)
         self.prices = prices
@@ -126,6 +157,10 @@ class _Sim:
             (f"cust-{i:04d}", SEGMENTS[min(3, int(self.rng.random() ** 1.3 * 4))])
             for i in range(cfg.customers)
         ]
+        self.by_segment = {
+            seg: [c for c in self.customers if c[1] == seg] or self.customers[:1]
+            for seg in SEGMENTS
+        }
         self.rollout_at = cfg.start + timedelta(days=cfg.days) * 0.5
         self.rollout_full_at = cfg.start + timedelta(days=cfg.days) * 0.8
         self.policy_at = cfg.start + timedelta(days=cfg.days) * 0.3
@@ -175,11 +210,17 @@ class _Sim:
             del e["_seq"]
         return out
 
-    def _run(self, workflow: str, t0: datetime, special: str | None) -> list[dict[str, Any]]:
+    def _hit(self, kind: str, workflow: str, segment: str, t0: datetime) -> bool:
+        return any(i.hits(kind, workflow, segment, t0) for i in self.cfg.scheduled)
+
+    def _run(
+        self, workflow: str, t0: datetime, special: str | None, segment: str | None = None
+    ) -> list[dict[str, Any]]:
         rng = self.rng
         cfg = self.cfg
         spec = WORKFLOWS[workflow]
-        customer, segment = self.customers[rng.randrange(len(self.customers))]
+        pool = self.customers if segment is None else self.by_segment[segment]
+        customer, segment = pool[rng.randrange(len(pool))]
         cohort = "canary" if rng.random() < 0.2 else "control"
         if t0 >= self.rollout_full_at or (t0 >= self.rollout_at and cohort == "canary"):
             prompt = f"{workflow}-v2"
@@ -217,9 +258,17 @@ class _Sim:
             events.append(ev)
 
         inc = self.inc
-        storm = inc.active("retry_storm", t0) and workflow == cfg.incident_workflow
-        slow = inc.active("latency_spike", t0) and workflow == cfg.incident_workflow
-        erring = inc.active("error_spike", t0) and workflow == cfg.incident_workflow
+        legacy = workflow == cfg.incident_workflow
+        storm = (legacy and inc.active("retry_storm", t0)) or self._hit(
+            "retry_storm", workflow, segment, t0
+        )
+        slow = (legacy and inc.active("latency_spike", t0)) or self._hit(
+            "latency_spike", workflow, segment, t0
+        )
+        erring = (legacy and inc.active("error_spike", t0)) or self._hit(
+            "error_spike", workflow, segment, t0
+        )
+        costly = self._hit("cost_spike", workflow, segment, t0)  # 5x the tokens of every call
         drift = inc.active("success_drift", t0) and segment == cfg.drift_segment
 
         def model_call(model: str, in_tok: int, out_tok: int, attempt: int) -> None:
@@ -255,6 +304,8 @@ class _Sim:
                 out_tok = int(rng.lognormvariate(5.6, 0.6))
                 if special == "cost_runaway":
                     in_tok, out_tok, model = in_tok * 12, out_tok * 6, "claude-opus-4"
+                if costly:
+                    in_tok, out_tok = in_tok * 5, out_tok * 5
                 model_call(model, in_tok, out_tok, attempt=1)
                 retry_p = 0.6 if storm else 0.04
                 if rng.random() < retry_p:
@@ -362,3 +413,58 @@ def _provider(model: str) -> str:
 def simulate(cfg: SimConfig, prices: PriceTable) -> list[dict[str, Any]]:
     """All events of a simulation, sorted by ts."""
     return _Sim(cfg, prices).events()
+
+
+def _diurnal(hour: float) -> float:
+    return 0.35 + 0.65 * math.exp(-(((hour - 14) / 5) ** 2))
+
+
+_DIURNAL_MEAN = sum(_diurnal(h + 0.5) for h in range(24)) / 24
+
+
+def _poisson(rng: random.Random, lam: float) -> int:
+    if lam > 50:  # the normal approximation, rounded
+        return max(0, round(rng.gauss(lam, math.sqrt(lam))))
+    limit, k, p = math.exp(-lam), 0, rng.random()
+    while p > limit:
+        k += 1
+        p *= rng.random()
+    return k
+
+
+def traffic(
+    runs_per_hour: Mapping[str, float],
+    cfg: SimConfig,
+    prices: PriceTable,
+) -> Iterator[dict[str, Any]]:
+    """Events of ``cfg.days`` of traffic at a given mean rate per workflow (a Poisson count per
+    hour, shaped like a working day) with ``cfg.scheduled`` incidents, streamed an hour at a
+    time: each hour's runs come sorted by ts, so memory stays one hour deep whatever the span.
+    (``cfg.runs`` and ``cfg.incidents`` are not used.)"""
+    sim = _Sim(cfg, prices)
+    rng = sim.rng
+    hours = math.ceil(cfg.days * 24)
+    for h in range(hours):
+        begin = cfg.start + timedelta(hours=h)
+        shape = _diurnal(begin.hour + 0.5) / _DIURNAL_MEAN
+        planned: list[tuple[datetime, str, str | None]] = []
+        for wf, rate in runs_per_hour.items():
+            n = _poisson(rng, rate * shape)
+            planned += [
+                (begin + timedelta(seconds=rng.random() * 3600), wf, None) for _ in range(n)
+            ]
+        for inc in cfg.scheduled:
+            if inc.burst_runs and begin <= inc.start < begin + timedelta(hours=1):
+                step = (inc.end - inc.start) / (inc.burst_runs + 1)
+                planned += [
+                    (inc.start + step * (k + 1), inc.workflow, inc.segment)
+                    for k in range(inc.burst_runs)
+                ]
+        planned.sort(key=lambda p: p[0])
+        out: list[dict[str, Any]] = []
+        for t0, wf, segment in planned:
+            out.extend(sim._run(wf, t0, None, segment))
+        out.sort(key=lambda e: (e["ts"], e["run_id"], e["_seq"]))
+        for e in out:
+            del e["_seq"]
+            yield e

@@ -9,7 +9,7 @@ from typing import Any
 
 import orjson
 
-from streams.alert_format import observed_vs_threshold
+from streams.alert_format import evidence, observed_vs_threshold
 
 SIGNATURE_HEADER = "X-Agentgauge-Signature"
 TIMESTAMP_HEADER = "X-Agentgauge-Timestamp"
@@ -41,6 +41,7 @@ def slack(alert: dict[str, Any], base_url: str) -> dict[str, Any]:
         ("Customer", alert.get("customer_id")),
         ("Segment", alert.get("segment")),
         ("Observed / threshold", observed_vs_threshold(alert)),
+        ("Evidence", evidence(alert)),
         ("Run", f"`{alert['run_id']}`" if alert.get("run_id") else None),
         ("Trace", f"`{alert['trace_id']}`" if alert.get("trace_id") else None),
     ]

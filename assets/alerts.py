@@ -13,10 +13,22 @@ from assets._factories import weekly_table
 from assets.resources import AlertsSource, Warehouse
 from streams.errors import KafkaUnavailable, TopicMissing
 
+# The windowed rules' evidence (docs/alerts.md); older warehouses gain the columns.
+EVIDENCE_COLUMNS = (
+    "level",
+    "baseline",
+    "window_volume",
+    "baseline_volume",
+    "p_value",
+    "baseline_hours",
+)
+
 
 def store_alerts(conn: duckdb.DuckDBPyConnection, records: list[dict[str, Any]]) -> int:
     """Upsert alert records by alert_id (with the lifecycle table they join); returns the total."""
     q.run(conn, "alerts_create")
+    for column in EVIDENCE_COLUMNS:
+        q.run(conn, f"alerts_add_{column}")
     q.run(conn, "alert_actions_create")
     if records:
         with tempfile.TemporaryDirectory() as tmp:

@@ -27,13 +27,16 @@ import orjson
 from kafka import TopicPartition
 from pyflink.table import EnvironmentSettings, TableEnvironment
 
+import sql
 from agentgauge.local.job import LocalJob
 from agentgauge.settings import AppSettings as Settings
 from agentgauge.simulate import SimConfig, simulate
 from agentgauge.wiring import job_config
 from bench.common import bench_broker, print_table
 from jobs.runner import submit
-from jobs.sql_render import with_options
+from jobs.sql_render import anomaly_config, sql_str, with_options
+from jobs.udf import udf_jar
+from streams.ceilings import Ceilings
 from streams.client import Gauge
 from streams.offsets import bounded_offsets_option, true_end_offsets
 from streams.pricing import PriceTable
@@ -80,19 +83,41 @@ DEDUP_SQL = (
     "INSERT INTO sink SELECT {columns} FROM (SELECT *, ROW_NUMBER() OVER "
     "(PARTITION BY event_id ORDER BY pt) AS rn FROM src) WHERE rn = 1"
 )
+# The windowed rules alone: the same JSON read, event time from `ts`, the job's own
+# AG_WINDOW_STATS (5-minute tumble per workflow) and AG_WINDOW_BASELINE (pooled 24 h history per
+# workflow and segment), the alerts counted into the sink: what the rules cost by themselves.
+RULES_SQL = (
+    "INSERT INTO sink SELECT workflow, window_end, CARDINALITY(verdicts) FROM ("
+    " SELECT workflow, window_end, AG_WINDOW_BASELINE(stats, window_start, window_end, {config})"
+    " OVER (PARTITION BY workflow ORDER BY window_time"
+    " ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS verdicts FROM ("
+    " SELECT workflow, window_start, window_end, window_time,"
+    " AG_WINDOW_STATS(segment, event_type, latency_ms, cost_usd, event_time, {max_segments})"
+    " AS stats"
+    " FROM TABLE(TUMBLE(TABLE src, DESCRIPTOR(event_time), INTERVAL '{minutes}' MINUTE))"
+    " GROUP BY workflow, window_start, window_end, window_time))"
+)
+RULES_SINK = "workflow STRING, w_end TIMESTAMP_LTZ(3), alerts INT"
 EXTRA_COLUMNS = {
     "window": ", kafka_ts TIMESTAMP_LTZ(3) METADATA FROM 'timestamp' VIRTUAL,"
     " WATERMARK FOR kafka_ts AS kafka_ts - INTERVAL '1' SECOND",
     "dedup": ", pt AS PROCTIME()",
+    "rules": ", event_time AS CAST(TO_TIMESTAMP(REPLACE(REPLACE(ts, 'T', ' '), 'Z', ''))"
+    " AS TIMESTAMP_LTZ(3)), WATERMARK FOR event_time AS event_time - INTERVAL '10' SECOND",
 }
 
 
-Baseline = Literal["raw", "json", "window", "dedup"]
+Baseline = Literal["raw", "json", "window", "dedup", "rules"]
 
 
 def baseline(s: Settings, topic: str, until: dict[int, int], kind: Baseline) -> float:
-    """A plain Flink SQL job over the topic: ``raw``/``json`` passthrough, ``window``, ``dedup``."""
+    """A plain Flink SQL job over the topic: ``raw``/``json`` passthrough, ``window``, ``dedup``,
+    ``rules`` (the windowed rules alone)."""
     t_env = TableEnvironment.create(EnvironmentSettings.in_streaming_mode())
+    if kind == "rules":
+        t_env.get_config().set("pipeline.jars", udf_jar().resolve().as_uri())
+        for name in ("00_function_window_stats", "00_function_window_baseline"):
+            t_env.execute_sql(sql.load("flink", name))
     t_env.get_config().set("parallelism.default", "2")
     t_env.get_config().set("table.local-time-zone", "UTC")
     t_env.get_config().set("table.exec.state.ttl", "24 h")
@@ -111,10 +136,16 @@ def baseline(s: Settings, topic: str, until: dict[int, int], kind: Baseline) -> 
     columns = "payload STRING" if kind == "raw" else JSON_COLUMNS
     source_columns = columns + EXTRA_COLUMNS.get(kind, "")
     t_env.execute_sql(f"CREATE TABLE src ({source_columns}) WITH ({with_options(src)})")
-    sink_columns = WINDOW_SINK if kind == "window" else columns
+    sink_columns = {"window": WINDOW_SINK, "rules": RULES_SINK}.get(kind, columns)
     t_env.execute_sql(f"CREATE TABLE sink ({sink_columns}) WITH ('connector' = 'blackhole')")
     names = ", ".join(c.split()[0] for c in columns.split(", "))  # `model` keeps its quotes
-    queries = {"window": WINDOW_SQL, "dedup": DEDUP_SQL.format(columns=names)}
+    ceilings = Ceilings.load()
+    rules = RULES_SQL.format(
+        config=sql_str(anomaly_config(ceilings)),
+        max_segments=ceilings.windows.max_segments,
+        minutes=ceilings.windows.size_minutes,
+    )
+    queries = {"window": WINDOW_SQL, "dedup": DEDUP_SQL.format(columns=names), "rules": rules}
     query = queries.get(kind, "INSERT INTO sink SELECT * FROM src")
     t = time.perf_counter()
     t_env.execute_sql(query).wait()
@@ -237,6 +268,9 @@ def main() -> None:
             ),
             "de-duplication only (JSON, keep first by event_id)": lambda u: baseline(
                 s, s.topic_events, u, "dedup"
+            ),
+            "windowed rules only (JSON, AG_WINDOW_STATS + AG_WINDOW_BASELINE)": lambda u: baseline(
+                s, s.topic_events, u, "rules"
             ),
             "agentgauge job (all rules, DLQ, lake)": lambda u: full(s, tmp, u),
         }

@@ -15,7 +15,7 @@ from agentgauge.local.broker import EmbeddedBroker
 from agentgauge.settings import AppSettings
 from streams.topics import create_topics
 
-console = Console()
+console = Console(width=160)  # wide tables stay readable in logs and pipes
 
 
 def free_port() -> int:

@@ -11,6 +11,8 @@ import math
 import re
 from collections.abc import Mapping
 
+import orjson
+
 import sql
 from streams.ceilings import Ceilings
 from streams.errors import ConfigError
@@ -67,6 +69,25 @@ def _case(column: str, overrides: Mapping[str, float], default: float) -> str:
     return f"CAST(CASE {column} {whens} ELSE {sql_num(default)} END AS DOUBLE)"
 
 
+def anomaly_config(c: Ceilings) -> str:
+    """The windowed rules' settings as the JSON that ``AG_WINDOW_BASELINE`` reads
+    (``jobs/jvm/.../Detector.java``); the detection benchmark hands the same text to the same
+    class."""
+    w = c.windows
+    rules = ("error_rate_spike", "retry_storm", "latency_p95_spike", "cost_rate_spike")
+    return orjson.dumps(
+        {
+            "window_minutes": w.size_minutes,
+            "horizon_hours": w.baseline_hours,
+            "min_baseline_volume": w.min_baseline_volume,
+            "max_p_value": w.max_p_value,
+            "max_segments": w.max_segments,
+            **{name: getattr(w, name).model_dump() for name in rules},
+        },
+        option=orjson.OPT_SORT_KEYS,
+    ).decode()
+
+
 def rule_params(c: Ceilings) -> dict[str, str]:
     d, w = c.defaults, c.windows
     cost = {k: v.run_cost_usd for k, v in c.workflows.items() if v.run_cost_usd is not None}
@@ -80,19 +101,6 @@ def rule_params(c: Ceilings) -> dict[str, str]:
         "loop_limit_expr": _case("workflow", loops, d.loop_repeats),
         "customer_ceiling_expr": _case("customer_id", cust, d.customer_hourly_usd),
         "window_minutes": str(int(w.size_minutes)),
-        "baseline_windows": str(int(w.baseline_windows)),
-        "min_history": str(int(w.min_baseline_windows)),
-        "retry_min": sql_num(float(w.retry_storm.min_retries)),
-        "retry_mult": sql_num(w.retry_storm.baseline_multiplier),
-        "err_min_calls": str(int(w.error_rate_spike.min_calls)),
-        "err_z": sql_num(w.error_rate_spike.z),
-        "err_ratio": sql_num(w.error_rate_spike.min_ratio),
-        "err_min_rate": sql_num(w.error_rate_spike.min_rate),
-        "lat_min_calls": str(int(w.latency_p95_spike.min_calls)),
-        "lat_z": sql_num(w.latency_p95_spike.z),
-        "lat_ratio": sql_num(w.latency_p95_spike.min_ratio),
-        "cost_min_events": str(int(w.cost_rate_spike.min_events)),
-        "cost_z": sql_num(w.cost_rate_spike.z),
-        "cost_ratio": sql_num(w.cost_rate_spike.min_ratio),
-        "cost_min_excess": sql_num(w.cost_rate_spike.min_excess_usd),
+        "max_segments": str(int(w.max_segments)),
+        "anomaly_config": sql_str(anomaly_config(c)),
     }

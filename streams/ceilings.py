@@ -41,33 +41,27 @@ class CustomerOverride(_Strict):
     customer_hourly_usd: float = Field(gt=0)
 
 
-class RetryStorm(_Strict):
-    min_retries: int = Field(ge=1)
-    baseline_multiplier: float = Field(ge=1)
+class WindowRule(_Strict):
+    """One windowed rule: the window's count must reach ``min_count``, its value ``min_ratio``
+    times the baseline's (and ``min_rate``, ``min_excess_usd`` where they apply), and its
+    p-value ``Windows.max_p_value``."""
 
-
-class RateSpike(_Strict):
-    min_calls: int = Field(ge=1)
-    z: float = Field(gt=0)
+    min_count: int = Field(ge=1)
     min_ratio: float = Field(ge=1)
     min_rate: float = Field(default=0.0, ge=0, le=1)
-
-
-class CostSpike(_Strict):
-    min_events: int = Field(ge=1)
-    z: float = Field(gt=0)
-    min_ratio: float = Field(ge=1)
     min_excess_usd: float = Field(default=0.0, ge=0)
 
 
 class Windows(_Strict):
     size_minutes: int = Field(ge=1, le=60)
-    baseline_windows: int = Field(ge=2, le=288)
-    min_baseline_windows: int = Field(ge=1)
-    retry_storm: RetryStorm
-    error_rate_spike: RateSpike
-    latency_p95_spike: RateSpike
-    cost_rate_spike: CostSpike
+    baseline_hours: float = Field(gt=0, le=24 * 14)
+    min_baseline_volume: int = Field(ge=1)
+    max_p_value: float = Field(gt=0, lt=0.05)
+    max_segments: int = Field(ge=1, le=1000)
+    retry_storm: WindowRule
+    error_rate_spike: WindowRule
+    latency_p95_spike: WindowRule
+    cost_rate_spike: WindowRule
 
 
 class Ceilings(_Strict):

@@ -18,7 +18,7 @@ from rich.progress import (
 from rich.text import Text
 
 from agentgauge.settings import AppSettings, load_settings
-from streams.alert_format import observed_vs_threshold
+from streams.alert_format import evidence, observed_vs_threshold
 
 console = Console()
 err_console = Console(stderr=True)
@@ -66,6 +66,8 @@ def alert_line(alert: dict[str, Any]) -> Text:
     where = alert.get("workflow") or "-"
     if alert.get("customer_id"):
         where += f" / {alert['customer_id']} ({alert.get('segment', '-')})"
+    elif alert.get("level") == "segment":
+        where += f" / segment {alert.get('segment')}"
     scope = alert.get("run_id") or alert.get("window_start") or ""
     text = Text()
     text.append(f"{str(alert.get('detected_at', ''))[11:19]} ")
@@ -73,6 +75,8 @@ def alert_line(alert: dict[str, Any]) -> Text:
     text.append(f" {rule:23}", style="bold")
     text.append(f" {where}  {scope}  ")
     text.append(observed_vs_threshold(alert))
+    if (line := evidence(alert)) is not None:
+        text.append(f"  ({line})", style="dim")
     if alert.get("trace_id"):
         text.append(f"  trace {alert['trace_id']}", style="dim")
     text.append(f"  {alert.get('runbook', '')}", style="cyan")

@@ -159,7 +159,7 @@ def test_saved_state_of_another_state_layout_names_the_way_out(tmp_path: Path) -
     mark_layout(point.parent)
     check_layout(point)  # checkpoints of this version restore
     (point.parent / LAYOUT_FILE).unlink()  # saved before layouts were recorded: layout 1
-    with pytest.raises(StateLayoutError, match=r"layout 1, this version's is 2\)"):
+    with pytest.raises(StateLayoutError, match=rf"layout 1, this version's is {STATE_LAYOUT}\)"):
         check_layout(point)
 
 

@@ -17,9 +17,18 @@ from jobs.udf import java_sources
 
 STATEFUL_SQL = re.compile(r"\b(GROUP BY|OVER|JOIN|DISTINCT|MATCH_RECOGNIZE)\b", re.IGNORECASE)
 ACCUMULATOR = re.compile(r"class Acc \{(.*?)\n  \}", re.DOTALL)
+# Classes kept whole in RAW accumulator fields (the windowed rules' history): their instance
+# fields are state too.
+RAW_STATE = ("Detector.java", "Tally.java", "Sketch.java")
+FIELD = re.compile(
+    r"^\s*public (?!static|final|[\w.]+\()[\w<>, .\[\]]+ \w+( = [^;]+)?;", re.MULTILINE
+)
 
 # What the saved state looked like at each layout (sha256 of `state_shape()`).
-FINGERPRINTS = {2: "bf7596c0e54e1ab00fec853a8e0d2c405c6cdac285c7d2d1075f96c0a363bf71"}
+FINGERPRINTS = {
+    2: "bf7596c0e54e1ab00fec853a8e0d2c405c6cdac285c7d2d1075f96c0a363bf71",
+    3: "77d3853280f70625e2c993795449ceb8ada00fcc50f2d2dbb5c8559b8df5aac5",  # windowed history
+}
 
 
 def _code(text: str, comment: str) -> str:
@@ -41,12 +50,16 @@ def state_shape() -> str:
     for f in sorted(java_sources().rglob("*.java")):
         for acc in ACCUMULATOR.findall(f.read_text()):
             parts.append(f"{f.name} Acc\n{_code(acc, '//')}")
+        if f.name in RAW_STATE:
+            fields = [" ".join(m.group(0).split()) for m in FIELD.finditer(f.read_text())]
+            parts.append(f"{f.name} fields\n" + "\n".join(fields))
     return "\n\n".join(parts)
 
 
 def test_state_shape_changes_only_with_a_new_state_layout() -> None:
     shape = state_shape()
     assert "RunState.java Acc" in shape and "SumCrossing.java Acc" in shape
+    assert "Tally.java fields\npublic long trials;" in shape, shape
     assert "12_view_run_state.sql" in shape and "40_view_workflow_windows.sql" in shape
     digest = hashlib.sha256(shape.encode()).hexdigest()
     assert FINGERPRINTS.get(STATE_LAYOUT) == digest, (

@@ -32,6 +32,29 @@ def alert(i: int, severity: str = "critical", age: timedelta = timedelta(0)) -> 
     }
 
 
+# A windowed alert with its evidence, as the job writes it (tests/jobs/test_flink_anomaly.py).
+WINDOWED: dict[str, Any] = {
+    "alert_id": "9d69c6f4e04c2245ffd84d3ff26a72cb",
+    "rule": "error_rate_spike",
+    "severity": "critical",
+    "workflow": "doc_qa",
+    "segment": "smb",
+    "observed": 0.4107,
+    "threshold": 0.1093,
+    "window_start": "2026-11-17T00:30:00.000Z",
+    "window_end": "2026-11-17T00:35:00.000Z",
+    "detected_at": "2026-12-01T12:00:00.000Z",
+    "ceilings_version": "2026-12-01.1",
+    "runbook": "docs/runbooks/error_rate_spike.md",
+    "level": "segment",
+    "baseline": 0.0241,
+    "window_volume": 61,
+    "baseline_volume": 5210,
+    "p_value": 3.1e-19,
+    "baseline_hours": 24.0,
+}
+
+
 def produce_alerts(s: AppSettings, alerts: list[dict[str, Any]]) -> None:
     """Put alert records on the alerts topic, keyed by alert_id, as the job does."""
     keys: list[bytes | None] = [a["alert_id"].encode() for a in alerts]

@@ -216,6 +216,19 @@ def _targeted(base: dict[str, Any], rng: random.Random) -> list[Case]:
     out.append(Case("bom", b"\xef\xbb\xbf" + raw))
     for field in ("customer_id", "run_id", "workflow", "segment", "session_id"):
         out.append(Case("pseudonym", orjson.dumps(ev(**{field: CANARY_EMAIL})), ("canary.user",)))
+    # Valid events whose identity is hostile: a 1 MB segment or workflow, 500 segments of one
+    # workflow (the windowed rules cap segments per window), a slow call and a dear one.
+    for field in ("segment", "workflow"):
+        out.append(Case("huge_identity", orjson.dumps(ev(**{field: "s" * 1_000_000}))))
+    model_call = {"event_type": "model_call", "model": "gpt-4o", "latency_ms": 1e308}
+    for k in range(500):
+        extra = {"cost_usd": 1e300} if k % 100 == 0 else {}
+        out.append(
+            Case(
+                "many_segments",
+                orjson.dumps(ev(**model_call, **extra, segment=f"seg-{k}", event_id=f"ms-{k}")),
+            )
+        )
     out.append(Case("pretty", json.dumps(ev(), indent=2).encode()))
     out.append(Case("pretty", json.dumps(ev(message="two\nlines"), indent=1).encode()))
     out.append(Case("duplicate", raw[:-1] + b',"ts":"2099-01-01T00:00:00Z"}'))
