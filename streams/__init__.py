@@ -2,7 +2,7 @@
 
 from streams.client import Gauge, Stats
 from streams.contract import ContractError, validate_event
-from streams.errors import AgentgaugeError
+from streams.errors import AgentgaugeError, BreakerOpen, BudgetExceeded, Halted
 from streams.run import Run
 from streams.settings import Settings, load_settings
 
@@ -10,8 +10,11 @@ __version__ = "0.1.0"
 
 __all__ = [
     "AgentgaugeError",
+    "BreakerOpen",
+    "BudgetExceeded",
     "ContractError",
     "Gauge",
+    "Halted",
     "Run",
     "Settings",
     "Stats",

@@ -5,6 +5,7 @@ replays. The default file ships in ``streams/config/``."""
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from pathlib import Path
 
 import yaml
@@ -29,12 +30,26 @@ class Defaults(_Strict):
     run_tool_calls: int = Field(ge=1)
     loop_repeats: int = Field(ge=2)
     customer_hourly_usd: float = Field(gt=0)
+    run_tokens: int | None = Field(default=None, ge=1)
+    run_duration_s: float | None = Field(default=None, gt=0)
 
 
 class WorkflowOverride(_Strict):
     run_cost_usd: float | None = Field(default=None, gt=0)
     run_tool_calls: int | None = Field(default=None, ge=1)
     loop_repeats: int | None = Field(default=None, ge=2)
+    run_tokens: int | None = Field(default=None, ge=1)
+    run_duration_s: float | None = Field(default=None, gt=0)
+
+
+@dataclass(frozen=True)
+class RunLimits:
+    """A run's own limits (None: no limit)."""
+
+    budget_usd: float | None = None
+    max_tool_calls: int | None = None
+    max_tokens: int | None = None
+    max_duration_s: float | None = None
 
 
 class CustomerOverride(_Strict):
@@ -94,3 +109,15 @@ class Ceilings(_Strict):
         if override is not None and override.run_cost_usd is not None:
             return override.run_cost_usd
         return self.defaults.run_cost_usd
+
+    def run_limits(self, workflow: str) -> RunLimits:
+        """The limits a run of ``workflow`` gets when it sets none itself: its override of each,
+        else the default (``run_tokens`` and ``run_duration_s`` have none unless configured)."""
+        o = self.workflows.get(workflow) or WorkflowOverride()
+        d = self.defaults
+        return RunLimits(
+            budget_usd=o.run_cost_usd if o.run_cost_usd is not None else d.run_cost_usd,
+            max_tool_calls=o.run_tool_calls if o.run_tool_calls is not None else d.run_tool_calls,
+            max_tokens=o.run_tokens if o.run_tokens is not None else d.run_tokens,
+            max_duration_s=(o.run_duration_s if o.run_duration_s is not None else d.run_duration_s),
+        )

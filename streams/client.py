@@ -14,6 +14,7 @@ from typing import Any
 
 import orjson
 
+from streams.ceilings import Ceilings, RunLimits
 from streams.contract import ContractError, format_ts, validate_event
 from streams.pricing import PriceTable
 from streams.redaction import Redactor
@@ -61,6 +62,10 @@ class Gauge:
             self.settings.redaction_file, self.settings.pseudonym_key.get_secret_value()
         )
         self._prices = PriceTable.load(self.settings.prices_file)
+        self._controls: Any = None  # the breaker follower, once started (streams.controls)
+        self._ceilings = (
+            Ceilings.load(self.settings.ceilings_file) if self.settings.ceilings_file else None
+        )
         self._queue: deque[tuple[dict[str, Any], bool]] = deque()
         self._max = self.settings.queue_size
         self._block_s = self.settings.emit_block_ms / 1000
@@ -181,6 +186,24 @@ class Gauge:
     def run(self, **fields: Any) -> Run:
         """A run context: ``with gauge.run(workflow=..., customer_id=..., segment=...) as run``."""
         return Run(self, **fields)
+
+    def run_defaults(self, workflow: str) -> RunLimits:
+        """The limits of a run of ``workflow`` that sets none: from ``ceilings_file``, if any."""
+        return self._ceilings.run_limits(workflow) if self._ceilings else RunLimits()
+
+    def price(
+        self, model: str, input_tokens: int | None, output_tokens: int | None
+    ) -> tuple[float, str] | None:
+        """(USD, price table version) of a model call, or None for a model not in the table."""
+        cost = self._prices.cost(model, input_tokens, output_tokens)
+        return None if cost is None else (round(cost, 8), self._prices.version)
+
+    def check_breakers(self, run: Run, *, starting: bool = False) -> None:
+        """Raise :class:`~streams.errors.BreakerOpen` when a breaker covers ``run``: on entry
+        its customer, workflow, (workflow, customer) or prompt version; later its run or
+        customer. A local lookup: no I/O on the caller's thread."""
+        if self._controls is not None:
+            self._controls.check(run, starting=starting)
 
     # -- sender thread -----------------------------------------------------------------------
     def _default_transport(self) -> Transport:

@@ -145,6 +145,12 @@ class RunStarted(Envelope):
         default=None, description="Overrides the configured per-run cost ceiling."
     )
     max_tool_calls: NonNegInt | None = None
+    max_tokens: NonNegInt | None = Field(
+        default=None, description="Overrides the configured per-run token budget."
+    )
+    max_duration_s: NonNegFloat | None = Field(
+        default=None, description="Overrides the configured per-run time budget (seconds)."
+    )
 
 
 class ModelCall(Envelope):
@@ -206,6 +212,7 @@ class HumanReview(Envelope):
 class RunFinished(Envelope):
     event_type: Literal["run_finished"]
     status: RunStatus
+    reason: StrictStr | None = Field(default=None, description="Why a halted run stopped.")
     duration_ms: NonNegFloat | None = None
     quality_score: UnitInterval | None = None
 

@@ -53,6 +53,12 @@ class Settings(BaseSettings):
     # must use the same (AGENTGAUGE_PSEUDONYM_KEY in its environment). A secret: never logged.
     pseudonym_key: SecretStr = SecretStr(DEFAULT_PSEUDONYM_KEY)
     prices_file: Path = Field(default_factory=lambda: config_file("prices.yaml"))
+    # A run's own budget (docs/breaker.md): "halt" stops the run on the call that crosses a
+    # limit (streams.BudgetExceeded); "alert" never stops it here (the job still alerts).
+    breaker: Literal["halt", "alert"] = "halt"
+    # Workflow defaults for runs that set no limits themselves: a ceilings.yaml (the job's file,
+    # or another). None: only the limits a run sets.
+    ceilings_file: Path | None = None
 
     @classmethod
     def settings_customise_sources(

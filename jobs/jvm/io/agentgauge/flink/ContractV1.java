@@ -178,7 +178,12 @@ final class ContractV1 {
 
   static final Map<String, Map<String, Kind>> BY_TYPE =
       Map.of(
-          "run_started", Map.of("budget_usd", Kind.NUM, "max_tool_calls", Kind.INT),
+          "run_started",
+              Map.of(
+                  "budget_usd", Kind.NUM,
+                  "max_tool_calls", Kind.INT,
+                  "max_tokens", Kind.INT,
+                  "max_duration_s", Kind.NUM),
           "model_call",
               Map.of(
                   "model", Kind.STR,
@@ -205,7 +210,11 @@ final class ContractV1 {
           "escalation", Map.of("reason", Kind.STR, "queue", Kind.STR),
           "human_review", Map.of("outcome", Kind.STR, "reviewer_id", Kind.STR),
           "run_finished",
-              Map.of("status", Kind.STR, "duration_ms", Kind.NUM, "quality_score", Kind.UNIT));
+              Map.of(
+                  "status", Kind.STR,
+                  "reason", Kind.STR,
+                  "duration_ms", Kind.NUM,
+                  "quality_score", Kind.UNIT));
 
   /** Every top-level field the contract types (ParseEvent records its kind and text). */
   static final Set<String> TYPED = typedFields();
