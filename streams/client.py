@@ -16,6 +16,7 @@ import orjson
 
 from streams.ceilings import Ceilings, RunLimits
 from streams.contract import ContractError, format_ts, validate_event
+from streams.controls import Breaker, Controls
 from streams.pricing import PriceTable
 from streams.redaction import Redactor
 from streams.run import Run
@@ -62,7 +63,14 @@ class Gauge:
             self.settings.redaction_file, self.settings.pseudonym_key.get_secret_value()
         )
         self._prices = PriceTable.load(self.settings.prices_file)
-        self._controls: Any = None  # the breaker follower, once started (streams.controls)
+        self._controls: Controls | None = None
+        if self.settings.controls:
+            self._controls = Controls(
+                self.settings.connection(),
+                self.settings.topic_controls,
+                fail=self.settings.controls_fail,
+                max_staleness_s=self.settings.controls_max_staleness_s,
+            )
         self._ceilings = (
             Ceilings.load(self.settings.ceilings_file) if self.settings.ceilings_file else None
         )
@@ -162,6 +170,8 @@ class Gauge:
             self._closing = True
         self._wake.set()
         self._thread.join(timeout=2.0)
+        if self._controls is not None:
+            self._controls.close()
         if self._transport is not None:
             with contextlib.suppress(Exception):
                 self._transport.close(1.0)
@@ -180,8 +190,15 @@ class Gauge:
 
     @classmethod
     def for_batch(cls, settings: Settings) -> Gauge:
-        """A gauge for sending a batch that must not drop: emit() waits for queue space."""
-        return cls(settings.model_copy(update={"emit_block_ms": BATCH_EMIT_BLOCK_MS}))
+        """A gauge for sending a batch that must not drop: emit() waits for queue space. It
+        sends events as they are (no runs), so it follows no breakers."""
+        return cls(
+            settings.model_copy(update={"emit_block_ms": BATCH_EMIT_BLOCK_MS, "controls": False})
+        )
+
+    def breakers(self) -> list[Breaker]:
+        """The breakers open now, as this process knows them (empty with controls off)."""
+        return [] if self._controls is None else self._controls.state.open_breakers()
 
     def run(self, **fields: Any) -> Run:
         """A run context: ``with gauge.run(workflow=..., customer_id=..., segment=...) as run``."""

@@ -40,6 +40,7 @@ class Settings(BaseSettings):
     topic_events: str = "agent-events"
     topic_alerts: str = "agent-alerts"
     topic_dlq: str = "agent-events-dlq"
+    topic_controls: str = "agent-controls"
     events_partitions: int = Field(default=6, ge=1)
 
     transport: Literal["kafka-python", "confluent"] = "kafka-python"
@@ -59,6 +60,13 @@ class Settings(BaseSettings):
     # Workflow defaults for runs that set no limits themselves: a ceilings.yaml (the job's file,
     # or another). None: only the limits a run sets.
     ceilings_file: Path | None = None
+    # Breakers (docs/breaker.md): follow topic_controls on a background thread and refuse runs
+    # (streams.BreakerOpen) that an open breaker covers.
+    controls: bool = True
+    # When the breaker state is older than controls_max_staleness_s (the control topic is
+    # unreachable): "open" lets new runs start, "closed" refuses them.
+    controls_fail: Literal["open", "closed"] = "open"
+    controls_max_staleness_s: float = Field(default=30.0, gt=0)
 
     @classmethod
     def settings_customise_sources(

@@ -6,7 +6,18 @@ import logging
 
 import typer
 
-from agentgauge.cli import alerts, broker, demo, events, jobs, lake, oncall, topics, warehouse
+from agentgauge.cli import (
+    alerts,
+    breaker,
+    broker,
+    demo,
+    events,
+    jobs,
+    lake,
+    oncall,
+    topics,
+    warehouse,
+)
 
 app = typer.Typer(
     name="agentgauge",
@@ -22,6 +33,7 @@ GROUPS: list[tuple[typer.Typer, str | None]] = [
     (events.app, None),  # emit, simulate, schema
     (jobs.app, "jobs"),
     (alerts.app, "alerts"),
+    (breaker.app, "breaker"),
     (lake.app, "lake"),
     (warehouse.app, None),  # materialize, scorecard
     (oncall.app, None),  # replay, audit

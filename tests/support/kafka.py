@@ -52,6 +52,7 @@ def isolated_settings(broker: EmbeddedBroker, var_dir: Path, **overrides: Any) -
         topic_events=f"agent-events-{suffix}",
         topic_alerts=f"agent-alerts-{suffix}",
         topic_dlq=f"agent-events-dlq-{suffix}",
+        topic_controls=f"agent-controls-{suffix}",
         var_dir=var_dir,
         **overrides,
     )
