@@ -8,6 +8,7 @@ import secrets
 import shutil
 import threading
 import time
+import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -35,6 +36,7 @@ from assets._db import connect_utc
 from assets.queries.replay import load_session
 from assets.queries.scorecard import query_scorecard
 from streams.client import Gauge
+from streams.errors import BreakerOpen, BudgetExceeded
 from streams.pricing import PriceTable
 from streams.topics import create_topics
 
@@ -169,6 +171,43 @@ def _show_delivery(receiver: LocalReceiver, router: Router) -> str | None:
     return str(breach.body["run_id"])
 
 
+def _show_halts(s: AppSettings) -> bool:
+    """A run halted by its own budget, then a customer halted by the job: a live crossing event,
+    the job's breaker on agent-controls, and a new run of that customer refused."""
+    customer = f"cust-demo-{uuid.uuid4().hex[:4]}"
+    with Gauge(s) as gauge:
+        try:
+            with gauge.run(
+                workflow="refund_approval", customer_id="cust-0007", segment="smb", budget_usd=0.02
+            ) as run:
+                for _ in range(10):
+                    run.model_call("gpt-4o", input_tokens=3000, output_tokens=200)
+        except BudgetExceeded as exc:
+            console.print(f"run {run.run_id} [bold]halted by its budget[/]: {exc.reason}")
+        # One $30 call takes the customer past its hourly ceiling (and the run past its own
+        # budget, which halts it here): the job opens the customer's breaker.
+        with (
+            contextlib.suppress(BudgetExceeded),
+            gauge.run(workflow="refund_approval", customer_id=customer, segment="smb") as big,
+        ):
+            big.model_call("claude-opus-4", cost_usd=30.0)
+        gauge.flush(10)
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                with gauge.run(workflow="refund_approval", customer_id=customer, segment="smb"):
+                    pass
+            except BreakerOpen as exc:
+                console.print(
+                    f"customer {customer} [bold]halted by the job[/]: a new run raised "
+                    f"BreakerOpen ({exc.reason})"
+                )
+                return True
+            time.sleep(0.2)
+    console.print("[red]the job's customer breaker did not arrive within 60 s[/]")
+    return False
+
+
 def run_demo(s: AppSettings, runs: int = 2000, keep: bool = False) -> bool:
     """Broker, streaming job, traffic with incidents, alerts as they arrive, weekly scorecard.
     Returns whether every step succeeded."""
@@ -196,6 +235,8 @@ def run_demo(s: AppSettings, runs: int = 2000, keep: bool = False) -> bool:
             console.print(f"{n} alerts")
             console.print(Rule("6. delivered to on-call (alert router -> local webhook)"))
             breached_run = _show_delivery(receiver, router)
+            console.print(Rule("6b. the agent halts, not just the pager (docs/breaker.md)"))
+            halted = _show_halts(s)
         console.print(Rule("7. job status"))
         print_status(job.status(job_config(s)))
         console.print(Rule("8. stop the job with a savepoint (commits the lake's last files)"))
@@ -206,7 +247,7 @@ def run_demo(s: AppSettings, runs: int = 2000, keep: bool = False) -> bool:
 
         with console.status("materializing...") as status:
             report = materialize(s, None, lambda msg: status.update(f"materializing {msg}"))
-        if not print_report(report, s.duckdb_path):
+        if not print_report(report, s.duckdb_path) or not halted:
             return False
         console.print(Rule("10. the weekly scorecard leadership reads"))
         with connect_utc(str(s.duckdb_path), read_only=True) as conn:

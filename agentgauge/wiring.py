@@ -34,6 +34,7 @@ def job_config(settings: AppSettings, **overrides: Any) -> JobConfig:
         "topic_events": settings.topic_events,
         "topic_alerts": settings.topic_alerts,
         "topic_dlq": settings.topic_dlq,
+        "topic_controls": settings.topic_controls,
         "lake_path": settings.lake_path.resolve(),
         "checkpoint_dir": settings.checkpoint_dir.resolve(),
         "python_executable": sys.executable,

@@ -22,12 +22,14 @@ EVIDENCE_COLUMNS = (
     "p_value",
     "baseline_hours",
 )
+# Breaker records (docs/breaker.md): what was stopped, why and by whom.
+BREAKER_COLUMNS = ("scope", "scope_key", "reason", "actor")
 
 
 def store_alerts(conn: duckdb.DuckDBPyConnection, records: list[dict[str, Any]]) -> int:
     """Upsert alert records by alert_id (with the lifecycle table they join); returns the total."""
     q.run(conn, "alerts_create")
-    for column in EVIDENCE_COLUMNS:
+    for column in (*EVIDENCE_COLUMNS, *BREAKER_COLUMNS):
         q.run(conn, f"alerts_add_{column}")
     q.run(conn, "alert_actions_create")
     if records:

@@ -25,6 +25,7 @@ class JobConfig(BaseModel):
     topic_events: str
     topic_alerts: str
     topic_dlq: str
+    topic_controls: str
     group_id: str = "agentgauge-job"
     lake_path: Path
     checkpoint_dir: Path

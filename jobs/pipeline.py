@@ -68,6 +68,15 @@ def lake_options(config: JobConfig, late: bool = False) -> dict[str, str]:
     }
 
 
+def _customer_until(minutes: int) -> str:
+    """When a customer's breaker ends: the end of its hour (the alert's window_end), and at least
+    ``minutes`` from now (both are RFC 3339 UTC text of one width: they compare as strings)."""
+    return (
+        f"GREATEST(window_end, DATE_FORMAT(CURRENT_TIMESTAMP + INTERVAL '{int(minutes)}' MINUTE,"
+        " 'yyyy-MM-dd''T''HH:mm:ss.SSS''Z'''))"
+    )
+
+
 def render_all(config: JobConfig) -> list[tuple[str, str]]:
     params = {
         "watermark_delay_s": str(int(config.watermark_delay_s)),
@@ -75,6 +84,11 @@ def render_all(config: JobConfig) -> list[tuple[str, str]]:
         "source_options": with_options(source_options(config)),
         "dlq_options": with_options(kafka_sink_options(config, config.topic_dlq, None)),
         "alerts_options": with_options(kafka_sink_options(config, config.topic_alerts, "alert_id")),
+        "controls_options": with_options(
+            kafka_sink_options(config, config.topic_controls, "control_key")
+        ),
+        "run_breaker_hold_hours": str(int(config.ceilings.breakers.run_hold_hours)),
+        "customer_until_expr": _customer_until(config.ceilings.breakers.customer_hold_minutes),
         "lake_options": with_options(lake_options(config)),
         "late_options": with_options(lake_options(config, late=True)),
         "replay_filter": config.replay_filter,

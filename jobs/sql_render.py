@@ -69,6 +69,18 @@ def _case(column: str, overrides: Mapping[str, float], default: float) -> str:
     return f"CAST(CASE {column} {whens} ELSE {sql_num(default)} END AS DOUBLE)"
 
 
+def _optional_case(
+    column: str, overrides: Mapping[str, float | None], default: float | None, sql_type: str
+) -> str:
+    """Like :func:`_case`, for a limit that may be unset (NULL: no limit)."""
+    set_ = {k: v for k, v in overrides.items() if v is not None}
+    fallback = "NULL" if default is None else sql_num(default)
+    if not set_:
+        return f"CAST({fallback} AS {sql_type})"
+    whens = " ".join(f"WHEN {sql_str(k)} THEN {sql_num(v)}" for k, v in sorted(set_.items()))
+    return f"CAST(CASE {column} {whens} ELSE {fallback} END AS {sql_type})"
+
+
 def anomaly_config(c: Ceilings) -> str:
     """The windowed rules' settings as the JSON that ``AG_WINDOW_BASELINE`` reads
     (``jobs/jvm/.../Detector.java``); the detection benchmark hands the same text to the same
@@ -100,6 +112,15 @@ def rule_params(c: Ceilings) -> dict[str, str]:
         "tool_limit_expr": _case("workflow", tools, d.run_tool_calls),
         "loop_limit_expr": _case("workflow", loops, d.loop_repeats),
         "customer_ceiling_expr": _case("customer_id", cust, d.customer_hourly_usd),
+        "token_limit_expr": _optional_case(
+            "workflow", {k: v.run_tokens for k, v in c.workflows.items()}, d.run_tokens, "BIGINT"
+        ),
+        "duration_limit_expr": _optional_case(
+            "workflow",
+            {k: v.run_duration_s for k, v in c.workflows.items()},
+            d.run_duration_s,
+            "DOUBLE",
+        ),
         "window_minutes": str(int(w.size_minutes)),
         "max_segments": str(int(w.max_segments)),
         "anomaly_config": sql_str(anomaly_config(c)),

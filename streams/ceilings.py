@@ -79,12 +79,22 @@ class Windows(_Strict):
     cost_rate_spike: WindowRule
 
 
+class Breakers(_Strict):
+    """Breakers the job opens when a rule fires (docs/breaker.md)."""
+
+    run_hold_hours: int = Field(default=24, ge=1, le=24 * 30)
+    # A customer's breaker holds to the end of the hour whose ceiling fired, and at least this
+    # many minutes from the alert (a late or replayed hour still stops the customer a while).
+    customer_hold_minutes: int = Field(default=10, ge=1, le=24 * 60)
+
+
 class Ceilings(_Strict):
     version: str = Field(min_length=1)
     defaults: Defaults
     workflows: dict[str, WorkflowOverride] = Field(default_factory=dict)
     customers: dict[str, CustomerOverride] = Field(default_factory=dict)
     windows: Windows
+    breakers: Breakers = Field(default_factory=Breakers)
 
     @field_validator("workflows", "customers")
     @classmethod

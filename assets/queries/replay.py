@@ -23,6 +23,7 @@ class Session:
     events: list[dict[str, Any]]
     ceiling_usd: float | None
     alerts: list[dict[str, Any]] = field(default_factory=list)
+    breakers: list[dict[str, Any]] = field(default_factory=list)
 
     def timeline(self) -> list[dict[str, Any]]:
         """Each event with its offset from the first one and the cumulative cost."""
@@ -75,6 +76,25 @@ def load_session(
             if has and has[0]:
                 params = {"run_ids": run_ids, "trace_id": ident}
                 session.alerts = rows(conn.execute(sql.load("duckdb", "replay_alerts"), params))
+                session.breakers = rows(
+                    conn.execute(
+                        sql.load("duckdb", "replay_breakers"),
+                        {
+                            "run_ids": run_ids,
+                            "customer_id": events[0]["customer_id"],
+                            "workflow": events[0]["workflow"],
+                            "prompt_versions": sorted(
+                                {
+                                    str(e["prompt_version"])
+                                    for e in events
+                                    if e.get("prompt_version")
+                                }
+                            ),
+                            "first_ts": min(e["ts"] for e in events),
+                            "last_ts": max(e["ts"] for e in events),
+                        },
+                    )
+                )
     return session
 
 
@@ -118,6 +138,10 @@ def audit_record(session: Session) -> dict[str, Any]:
         ],
         "reviews": reviews,
         "final_status": finished[0]["status"] if finished else None,
+        "halt_reason": finished[0].get("reason") if finished else None,
+        # Breakers opened or released on the run, its customer, workflow or prompt version
+        # while it ran (from the warehouse's alerts): who, why, until when.
+        "breakers": session.breakers,
         "total_cost_usd": round(sum(e.get("cost_usd") or 0.0 for e in ev), 8),
         "event_ids": [e["event_id"] for e in ev],
     }

@@ -11,7 +11,7 @@ SELECT
   payload, kafka_partition, kafka_offset, proc_time, event_time,
   r.e.reject_reason, r.e.event_id, r.e.event_type, r.e.trace_id, r.e.run_id, r.e.workflow,
   r.e.customer_id, r.e.segment, r.e.tool, r.e.status, r.e.args_hash, r.e.cost_usd, r.e.budget_usd,
-  r.e.max_tool_calls, r.e.latency_ms
+  r.e.max_tool_calls, r.e.latency_ms, r.e.tokens, r.e.max_tokens, r.e.max_duration_s
 FROM (
   SELECT payload, kafka_partition, kafka_offset, proc_time, event_time, AG_PARSE_EVENT(payload) AS e
   FROM agent_events_raw

@@ -14,6 +14,7 @@ SELECT
   AG_RUN_STATE(
     reject_reason IS NULL, event_id, event_type, cost_usd, budget_usd, max_tool_calls, tool,
     args_hash, event_time, CAST({{run_ceiling_expr}} AS DOUBLE),
-    CAST({{tool_limit_expr}} AS BIGINT), CAST({{loop_limit_expr}} AS BIGINT)
+    CAST({{tool_limit_expr}} AS BIGINT), CAST({{loop_limit_expr}} AS BIGINT), tokens, max_tokens,
+    max_duration_s, CAST({{token_limit_expr}} AS BIGINT), CAST({{duration_limit_expr}} AS DOUBLE)
   ) OVER (PARTITION BY run_id ORDER BY proc_time ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS st
 FROM events_checked

@@ -46,14 +46,18 @@ def test_emit_then_bounded_run_yields_exactly_the_expected_records(
         + [("loop_detected", r) for r in sc.loops]
         + [("customer_spend_ceiling", c) for c in sc.customer_breaches]
     )
-    assert f"{sum(expected.values())} new alerts, 0 new DLQ records" in ran.output
+    # Each of these alerts opens a breaker: a breaker_opened record each.
+    assert f"{2 * sum(expected.values())} new alerts, 0 new DLQ records" in ran.output
 
-    alerts = read_json(settings, settings.topic_alerts)
+    records = read_json(settings, settings.topic_alerts)
+    alerts = [a for a in records if a["rule"] != "breaker_opened"]
     keys = Counter(
         (a["rule"], a["customer_id"] if a["rule"] == "customer_spend_ceiling" else a["run_id"])
         for a in alerts
     )
     assert keys == expected
+    breakers = Counter(a["scope_key"] for a in records if a["rule"] == "breaker_opened")
+    assert breakers == Counter(key for _, key in expected.elements())
     run_a = next(a for a in alerts if a["run_id"] == "run-A")
     assert run_a["observed"] == pytest.approx(2.4)  # the re-sent duplicates count once
 

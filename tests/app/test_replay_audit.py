@@ -14,6 +14,7 @@ from typer.testing import CliRunner
 from agentgauge.cli._app import app
 from agentgauge.settings import AppSettings
 from agentgauge.simulate import SimConfig, simulate
+from assets.alerts import store_alerts
 from streams.lake import write_lake
 from streams.pricing import PriceTable
 
@@ -80,6 +81,49 @@ def test_audit_record(lake_run: tuple[list[dict], str]) -> None:
         e["status"] for e in expected if e["event_type"] == "run_finished"
     )
     assert rec["event_ids"] == [e["event_id"] for e in expected]
+    assert rec["breakers"] == []  # no warehouse in this fixture
+
+
+def test_audit_shows_the_breakers_that_touched_the_run(
+    lake_run: tuple[list[dict], str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    expected, run_id = lake_run
+    first, last = expected[0]["ts"], expected[-1]["ts"]
+
+    def breaker(rule: str, scope: str, key: str, at: str, until: str | None) -> dict:
+        return {
+            "alert_id": f"{rule}-{scope}-{key}-{at}",
+            "rule": rule,
+            "severity": "warning",
+            "window_start": at,
+            "window_end": until,
+            "detected_at": at,
+            "scope": scope,
+            "scope_key": key,
+            "reason": "test",
+            "actor": "dana",
+        }
+
+    customer = expected[0]["customer_id"]
+    records = [
+        breaker("breaker_opened", "customer", customer, first, last),  # during the run
+        breaker("breaker_opened", "run", run_id, last, None),  # at its last event
+        breaker(
+            "breaker_opened", "customer", customer, "2026-01-01T00:00:00Z", "2026-01-02T00:00:00Z"
+        ),
+        breaker("breaker_opened", "customer", "someone-else", first, None),
+    ]
+    db = tmp_path / "wh.duckdb"
+    with duckdb.connect(str(db)) as conn:
+        store_alerts(conn, records)
+    monkeypatch.setenv("AGENTGAUGE_DUCKDB_PATH", str(db))
+    out = CliRunner().invoke(app, ["audit", run_id])
+    assert out.exit_code == 0, out.output
+    got = json.loads(out.output)["breakers"]
+    assert [(b["scope"], b["scope_key"], b["actor"]) for b in got] == [
+        ("customer", customer, "dana"),
+        ("run", run_id, "dana"),
+    ]
 
 
 def test_unknown_id_is_a_clear_error(lake_run: tuple[list[dict], str]) -> None:

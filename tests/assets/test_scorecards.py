@@ -17,7 +17,7 @@ from assets.resources import AlertsSource, Lake, Warehouse
 from dagster_project.definitions import ALL_ASSETS, WEEKLY
 from streams.kafka import Connection
 from streams.lake import write_lake
-from tests.support.scorecard_data import ALERTS, events
+from tests.support.scorecard_data import ALERTS, ev, events
 
 
 def _resources(tmp: Path) -> dict[str, Any]:
@@ -229,3 +229,35 @@ def test_a_lake_line_that_does_not_load_fails_a_blocking_check(tmp_path: Path) -
     assert not loaded.passed
     assert loaded.metadata["rejected_rows"].value == 1
     assert list(loaded.metadata["files_with_rejected_rows"].value) == [str(day / "part-bad")]  # type: ignore[arg-type]
+
+
+def test_a_halted_run_is_neither_success_nor_failure(tmp_path: Path) -> None:
+    """A run stopped by its budget or a breaker (``run_finished.status = halted``) counts in
+    ``runs`` and in neither ``success_rate`` nor ``failure_rate``; its cost still counts."""
+    halted = [
+        ev("h1", 1, "run_started", "2026-11-10T10:00:00Z", segment="h"),
+        ev("h1", 2, "model_call", "2026-11-10T10:00:01Z", segment="h", model="o3", cost_usd=0.3),
+        ev("h1", 3, "run_finished", "2026-11-10T10:00:02Z", segment="h", status="success"),
+        ev("h2", 1, "run_started", "2026-11-10T11:00:00Z", segment="h", budget_usd=0.5),
+        ev("h2", 2, "model_call", "2026-11-10T11:00:01Z", segment="h", model="o3", cost_usd=0.6),
+        ev("h2", 3, "error", "2026-11-10T11:00:02Z", segment="h", category="budget_exceeded"),
+        ev(
+            "h2",
+            4,
+            "run_finished",
+            "2026-11-10T11:00:03Z",
+            segment="h",
+            status="halted",
+            reason="run h2 exceeded budget_usd 0.5 (0.6)",
+        ),
+    ]
+    write_lake(halted, tmp_path / "lake")
+    res = _resources(tmp_path)
+    _materialize_all(res, ("2026-11-10", "2026-11-10"), ("2026-11-09", "2026-11-09"))
+    (row,) = _rows(
+        tmp_path / "wh.duckdb",
+        "SELECT * FROM scorecard_weekly WHERE week_start = DATE '2026-11-09' AND segment = 'h'",
+    )
+    assert row["runs"] == 2
+    assert row["success_rate"] == 0.5 and row["failure_rate"] == 0.0
+    assert row["cost_usd"] == pytest.approx(0.9) and row["cost_per_success"] == pytest.approx(0.9)

@@ -27,7 +27,8 @@ FIELD = re.compile(
 # What the saved state looked like at each layout (sha256 of `state_shape()`).
 FINGERPRINTS = {
     2: "bf7596c0e54e1ab00fec853a8e0d2c405c6cdac285c7d2d1075f96c0a363bf71",
-    3: "77d3853280f70625e2c993795449ceb8ada00fcc50f2d2dbb5c8559b8df5aac5",  # windowed history
+    # 3: the windowed rules' history, the token and time budgets
+    3: "95726712939a4caa814d4754a277105b4e8deaf3abfad23cdea749e6cab19dc8",
 }
 
 

@@ -69,6 +69,8 @@ final class ContractV1 {
     String cost;
     String budget;
     String maxToolCalls;
+    String maxTokens;
+    String maxDuration;
     String latency;
     String inputTokens;
     String outputTokens;
@@ -81,12 +83,24 @@ final class ContractV1 {
     Double budgetUsd;
     Long maxTools;
     Double latencyMs;
+    Long tokens; // input + output tokens of a model call (saturating), null without either
+    Long maxTokensLimit;
+    Double maxDurationS;
 
     void readNumbers() {
       costUsd = toDouble(cost);
       budgetUsd = toDouble(budget);
       maxTools = toLong(maxToolCalls);
       latencyMs = toDouble(latency);
+      Long in = toLong(inputTokens);
+      Long out = toLong(outputTokens);
+      if (in != null || out != null) {
+        long a = in == null ? 0 : Math.max(0, in);
+        long b = out == null ? 0 : Math.max(0, out);
+        tokens = a > Long.MAX_VALUE - b ? Long.MAX_VALUE : a + b;
+      }
+      maxTokensLimit = toLong(maxTokens);
+      maxDurationS = toDouble(maxDuration);
     }
   }
 

@@ -27,7 +27,8 @@ public class ParseEvent extends ScalarFunction {
       "ROW<reject_reason STRING, event_id STRING, event_type STRING, trace_id STRING,"
           + " run_id STRING, workflow STRING, customer_id STRING, segment STRING, tool STRING,"
           + " status STRING, args_hash STRING, cost_usd DOUBLE, budget_usd DOUBLE,"
-          + " max_tool_calls BIGINT, latency_ms DOUBLE>";
+          + " max_tool_calls BIGINT, latency_ms DOUBLE, tokens BIGINT, max_tokens BIGINT,"
+          + " max_duration_s DOUBLE>";
 
   /**
    * Not deterministic in the planner's sense, on purpose: the planner then computes it once per
@@ -80,7 +81,10 @@ public class ParseEvent extends ScalarFunction {
         f.costUsd,
         f.budgetUsd,
         f.maxTools,
-        f.latencyMs);
+        f.latencyMs,
+        f.tokens,
+        f.maxTokensLimit,
+        f.maxDurationS);
   }
 
   /** The contract's top-level fields, and the first rule of the JSON itself that is broken. */
@@ -259,6 +263,8 @@ public class ParseEvent extends ScalarFunction {
       case "cost_usd" -> f.cost = number(v, p);
       case "budget_usd" -> f.budget = number(v, p);
       case "max_tool_calls" -> f.maxToolCalls = number(v, p);
+      case "max_tokens" -> f.maxTokens = number(v, p);
+      case "max_duration_s" -> f.maxDuration = number(v, p);
       case "latency_ms" -> f.latency = number(v, p);
       case "input_tokens" -> f.inputTokens = number(v, p);
       case "output_tokens" -> f.outputTokens = number(v, p);

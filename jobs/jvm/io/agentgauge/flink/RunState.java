@@ -30,7 +30,9 @@ import org.apache.flink.types.Row;
             "ROW<is_new BOOLEAN, run_cost DOUBLE, cost_ceiling DOUBLE, cost_crossed BOOLEAN,"
                 + " tool_calls BIGINT, tool_limit BIGINT, tool_crossed BOOLEAN,"
                 + " loop_repeats BIGINT, loop_crossed BOOLEAN,"
-                + " first_event_time TIMESTAMP_LTZ(3), loop_first_event_time TIMESTAMP_LTZ(3)>"))
+                + " first_event_time TIMESTAMP_LTZ(3), loop_first_event_time TIMESTAMP_LTZ(3),"
+                + " tokens BIGINT, token_limit BIGINT, token_crossed BOOLEAN,"
+                + " elapsed_s DOUBLE, duration_limit DOUBLE, duration_crossed BOOLEAN>"))
 public class RunState extends AggregateFunction<Row, RunState.Acc> {
   private static final long serialVersionUID = 1L;
   private static final long NONE = Long.MIN_VALUE; // no event time seen
@@ -68,6 +70,16 @@ public class RunState extends AggregateFunction<Row, RunState.Acc> {
     public boolean lastLoopCrossed;
     public Long lastLoopRepeats;
     public Long lastLoopFirstMillis;
+    public long tokens;
+    public Long maxTokens;
+    public Double maxDurationS;
+    public long lastMillis = NONE;
+    public boolean tokenFired;
+    public boolean durationFired;
+    public Long lastTokenLimit;
+    public Double lastDurationLimit;
+    public boolean lastTokenCrossed;
+    public boolean lastDurationCrossed;
   }
 
   @Override
@@ -88,8 +100,15 @@ public class RunState extends AggregateFunction<Row, RunState.Acc> {
       @DataTypeHint("TIMESTAMP_LTZ(3)") Instant eventTime,
       Double defaultCeiling,
       Long defaultToolLimit,
-      Long loopLimit)
+      Long loopLimit,
+      Long tokens,
+      Long maxTokens,
+      Double maxDurationS,
+      Long defaultTokenLimit,
+      Double defaultDurationS)
       throws Exception {
+    acc.lastTokenCrossed = false;
+    acc.lastDurationCrossed = false;
     acc.lastCostCrossed = false;
     acc.lastToolCrossed = false;
     acc.lastLoopCrossed = false;
@@ -111,6 +130,28 @@ public class RunState extends AggregateFunction<Row, RunState.Acc> {
     }
     if (maxToolCalls != null && (acc.maxToolCalls == null || maxToolCalls > acc.maxToolCalls)) {
       acc.maxToolCalls = maxToolCalls;
+    }
+    if (tokens != null) {
+      acc.tokens = tokens > Long.MAX_VALUE - acc.tokens ? Long.MAX_VALUE : acc.tokens + tokens;
+    }
+    if (maxTokens != null && (acc.maxTokens == null || maxTokens > acc.maxTokens)) {
+      acc.maxTokens = maxTokens;
+    }
+    if (maxDurationS != null && (acc.maxDurationS == null || maxDurationS > acc.maxDurationS)) {
+      acc.maxDurationS = maxDurationS;
+    }
+    if (eventTime != null && millis > acc.lastMillis) {
+      acc.lastMillis = millis;
+    }
+    acc.lastTokenLimit = acc.maxTokens != null ? acc.maxTokens : defaultTokenLimit;
+    acc.lastDurationLimit = acc.maxDurationS != null ? acc.maxDurationS : defaultDurationS;
+    if (!acc.tokenFired && acc.lastTokenLimit != null && acc.tokens > acc.lastTokenLimit) {
+      acc.tokenFired = true;
+      acc.lastTokenCrossed = true;
+    }
+    if (!acc.durationFired && acc.lastDurationLimit != null && elapsedS(acc) > acc.lastDurationLimit) {
+      acc.durationFired = true;
+      acc.lastDurationCrossed = true;
     }
     acc.lastCeiling = acc.budget != null ? acc.budget : defaultCeiling;
     acc.lastToolLimit = acc.maxToolCalls != null ? acc.maxToolCalls : defaultToolLimit;
@@ -156,7 +197,21 @@ public class RunState extends AggregateFunction<Row, RunState.Acc> {
         acc.lastLoopRepeats,
         acc.lastLoopCrossed,
         instant(acc.firstMillis),
-        instant(acc.lastLoopFirstMillis));
+        instant(acc.lastLoopFirstMillis),
+        acc.tokens,
+        acc.lastTokenLimit,
+        acc.lastTokenCrossed,
+        elapsedS(acc),
+        acc.lastDurationLimit,
+        acc.lastDurationCrossed);
+  }
+
+  /** Seconds from the run's earliest to its latest event time so far. */
+  static double elapsedS(Acc acc) {
+    if (acc.firstMillis == null || acc.lastMillis == NONE) {
+      return 0.0;
+    }
+    return Math.max(0, acc.lastMillis - acc.firstMillis) / 1000.0;
   }
 
   static Instant instant(Long millis) {

@@ -1,0 +1,2 @@
+-- Warehouses created before breakers (2026-12-01) gain the column.
+ALTER TABLE alerts ADD COLUMN IF NOT EXISTS reason VARCHAR
