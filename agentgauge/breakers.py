@@ -5,7 +5,6 @@ keeps, with who and why."""
 
 from __future__ import annotations
 
-import hashlib
 import re
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -13,13 +12,19 @@ from typing import Any
 import orjson
 
 from streams.contract import format_ts
-from streams.controls import Breaker, BreakerState, control_key, opened_record, released_record
+from streams.controls import (
+    Breaker,
+    BreakerState,
+    breaker_alert,
+    control_key,
+    opened_record,
+    released_record,
+)
 from streams.errors import ConfigError, KafkaUnavailable
 from streams.settings import Settings
 
 _DURATION = re.compile(r"^(\d+(?:\.\d+)?)([smhd])$")
 _UNIT_S = {"s": 1, "m": 60, "h": 3600, "d": 86400}
-RUNBOOK = "docs/breaker.md"
 
 
 def parse_duration(text: str) -> timedelta:
@@ -28,35 +33,6 @@ def parse_duration(text: str) -> timedelta:
     if not m:
         raise ConfigError(f"--for {text!r}: use a number and s, m, h or d (30m, 2h)")
     return timedelta(seconds=float(m.group(1)) * _UNIT_S[m.group(2)])
-
-
-def _alert(
-    rule: str, scope: str, key: str, reason: str, actor: str, start: str, end: str | None
-) -> dict[str, Any]:
-    fields: dict[str, str | None] = {"workflow": None, "customer_id": None, "run_id": None}
-    if scope in ("workflow", "workflow_customer"):
-        fields["workflow"] = key.split("/", 1)[0]
-    if scope == "customer":
-        fields["customer_id"] = key
-    elif scope == "workflow_customer":
-        fields["customer_id"] = key.split("/", 1)[1] if "/" in key else None
-    elif scope == "run":
-        fields["run_id"] = key
-    now = format_ts(datetime.now(UTC))
-    return {
-        "alert_id": hashlib.sha256(f"{rule}|{scope}|{key}|{start}".encode()).hexdigest()[:32],
-        "rule": rule,
-        "severity": "warning",
-        **fields,
-        "window_start": start,
-        "window_end": end,
-        "detected_at": now,
-        "runbook": RUNBOOK,
-        "scope": scope,
-        "scope_key": key,
-        "reason": reason,
-        "actor": actor,
-    }
 
 
 def _send(s: Settings, records: list[tuple[str, bytes, bytes]]) -> None:
@@ -85,7 +61,7 @@ def open_breakers(
     records: list[tuple[str, bytes, bytes]] = []
     alerts = []
     for scope, key in targets:
-        alert = _alert("breaker_opened", scope, key, reason, actor, opened_at, until)
+        alert = breaker_alert("breaker_opened", scope, key, reason, actor, opened_at, until)
         breaker = Breaker(scope, key, reason, opened_at, until, alert["alert_id"], actor)
         records.append((s.topic_controls, control_key(scope, key), opened_record(breaker)))
         records.append((s.topic_alerts, alert["alert_id"].encode(), orjson.dumps(alert)))
@@ -102,7 +78,7 @@ def release_breakers(
     records: list[tuple[str, bytes, bytes]] = []
     alerts = []
     for scope, key in targets:
-        alert = _alert("breaker_released", scope, key, reason, actor, released_at, None)
+        alert = breaker_alert("breaker_released", scope, key, reason, actor, released_at, None)
         records.append(
             (s.topic_controls, control_key(scope, key), released_record(scope, key, reason, actor))
         )

@@ -28,6 +28,7 @@ from kafka.structs import OffsetAndMetadata
 
 from alerting.config import AlertingConfig
 from alerting.delivery import Abandoned, Policy, Sender, since_detected_ms
+from alerting.expiry import ExpiryKeeper
 from alerting.ledger import Ledger, Outcome, Parking, utc_now
 from streams.errors import TopicMissing
 from streams.kafka import Connection
@@ -139,6 +140,7 @@ class Router:
         alerts_dir: Path,
         on_outcome: OnOutcome | None = None,
         max_in_flight: int = 10_000,
+        controls_topic: str | None = None,
     ) -> None:
         self.connection = connection
         self.topic = topic
@@ -155,6 +157,8 @@ class Router:
         self.consumed = 0
         self.duplicates = 0
         self.error: Exception | None = None
+        # With a control topic, the router also records breakers' expiry (alerting/expiry.py).
+        self.controls_topic = controls_topic
 
     def fail(self, exc: Exception) -> None:
         log.error("alert router stopping: %s", exc, exc_info=exc)
@@ -240,6 +244,8 @@ class Router:
         }
         for w in workers.values():
             w.start()
+        if self.controls_topic:
+            ExpiryKeeper(self.connection, self.controls_topic, self.topic, stop).start()
         started = utc_now().isoformat()
         committed: dict[TopicPartition, int] = {}
         beat = 0.0

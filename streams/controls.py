@@ -15,6 +15,7 @@ and ``prompt_version``. A breaker past its ``until`` is closed.
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import logging
 import threading
 import time
@@ -93,6 +94,37 @@ def released_record(scope: str, key: str, reason: str, actor: str | None) -> byt
     )
 
 
+def breaker_alert(
+    rule: str, scope: str, key: str, reason: str, actor: str, start: str, end: str | None
+) -> dict[str, Any]:
+    """The alert record of a breaker change (``breaker_opened`` / ``breaker_released``): what,
+    why, who; ``window_start`` is when, ``window_end`` until when."""
+    fields: dict[str, str | None] = {"workflow": None, "customer_id": None, "run_id": None}
+    if scope in ("workflow", "workflow_customer"):
+        fields["workflow"] = key.split("/", 1)[0]
+    if scope == "customer":
+        fields["customer_id"] = key
+    elif scope == "workflow_customer":
+        fields["customer_id"] = key.split("/", 1)[1] if "/" in key else None
+    elif scope == "run":
+        fields["run_id"] = key
+    now = format_ts(datetime.now(UTC))
+    return {
+        "alert_id": hashlib.sha256(f"{rule}|{scope}|{key}|{start}".encode()).hexdigest()[:32],
+        "rule": rule,
+        "severity": "warning",
+        **fields,
+        "window_start": start,
+        "window_end": end,
+        "detected_at": now,
+        "runbook": "docs/breaker.md",
+        "scope": scope,
+        "scope_key": key,
+        "reason": reason,
+        "actor": actor,
+    }
+
+
 class BreakerState:
     """Open breakers by (scope, key), folded from control records in topic order."""
 
@@ -134,6 +166,13 @@ class BreakerState:
             return None
         until = b.until_epoch
         return b if until is None or now < until else None
+
+    def expired(self, now: float) -> list[Breaker]:
+        """Breakers still on record whose ``until`` has passed."""
+        return [b for b in self._open.values() if (u := b.until_epoch) is not None and u <= now]
+
+    def forget(self, scope: str, key: str) -> None:
+        self._open.pop((scope, key), None)
 
     def open_breakers(self, now: float | None = None) -> list[Breaker]:
         t = time.time() if now is None else now

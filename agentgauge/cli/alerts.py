@@ -96,6 +96,7 @@ def _alerting(config: Path | None, s: AppSettings) -> AlertingConfig:
 def make_router(s: AppSettings, cfg: AlertingConfig, **kwargs: Any) -> Router:
     kwargs.setdefault("group_id", s.router_group)
     kwargs.setdefault("alerts_dir", s.alerts_dir)
+    kwargs.setdefault("controls_topic", s.topic_controls)
     return Router(s.connection(), s.topic_alerts, cfg, **kwargs)
 
 

@@ -9,14 +9,17 @@ import os
 import shutil
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
 import orjson
 import pytest
 
+from agentgauge.cli.alerts import make_router
 from agentgauge.local.broker import EmbeddedBroker
 from agentgauge.settings import AppSettings
+from alerting.config import AlertingConfig
 from streams import BreakerOpen, BudgetExceeded, Gauge
 from streams.topics import create_topics
 from tests.support.kafka import free_port, read_json, wait_until
@@ -209,3 +212,30 @@ def test_broker_down_keeps_last_state_and_controls_fail_decides(tmp_path: Path) 
         fail_open.close(0.5)
         fail_closed.close(0.5)
         b.stop()
+
+
+def test_the_router_records_expiry(settings: AppSettings) -> None:
+    """A breaker whose ``until`` passes is released on the record by the alert router: a
+    ``released`` control record and a ``breaker_released`` alert, once."""
+    s = settings
+    assert (
+        _cli(s, "open", "--customer", "brief", "--reason", "cool off", "--for", "2s").returncode
+        == 0
+    )
+    cfg = AlertingConfig(runbook_base_url="", max_alert_age_minutes=60, destinations={}, routes=[])
+    router = make_router(s, cfg)
+    thread = threading.Thread(target=router.run, daemon=True)
+    thread.start()
+    try:
+        released = wait_until(
+            lambda: [a for a in read_json(s, s.topic_alerts) if a["rule"] == "breaker_released"],
+            timeout=30,
+            what="the expiry record",
+        )
+    finally:
+        router.stop.set()
+        thread.join(timeout=30)
+    assert [(a["scope_key"], a["actor"]) for a in released] == [("brief", "agentgauge-expiry")]
+    controls = read_json(s, s.topic_controls)
+    assert [c["action"] for c in controls] == ["opened", "released"]
+    assert orjson.loads(_cli(s, "list", "--format", "json").stdout) == []
