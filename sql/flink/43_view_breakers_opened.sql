@@ -14,16 +14,4 @@ SELECT
     {{customer_until_expr}},
     DATE_FORMAT(CURRENT_TIMESTAMP + INTERVAL '{{run_breaker_hold_hours}}' HOUR, 'yyyy-MM-dd''T''HH:mm:ss.SSS''Z''')
   ) AS until
-FROM (
-  SELECT * FROM alerts_run_cost_ceiling
-  UNION ALL
-  SELECT * FROM alerts_run_tool_call_budget
-  UNION ALL
-  SELECT * FROM alerts_loop_detected
-  UNION ALL
-  SELECT * FROM alerts_run_token_budget
-  UNION ALL
-  SELECT * FROM alerts_run_time_budget
-  UNION ALL
-  SELECT * FROM alerts_customer_spend_ceiling
-)
+FROM alerts_stopping

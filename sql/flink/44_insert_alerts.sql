@@ -11,19 +11,7 @@ FROM (
   SELECT *, CAST(NULL AS STRING), CAST(NULL AS DOUBLE), CAST(NULL AS BIGINT),
     CAST(NULL AS BIGINT), CAST(NULL AS DOUBLE), CAST(NULL AS DOUBLE), CAST(NULL AS STRING),
     CAST(NULL AS STRING), CAST(NULL AS STRING), CAST(NULL AS STRING)
-  FROM (
-    SELECT * FROM alerts_run_cost_ceiling
-    UNION ALL
-    SELECT * FROM alerts_run_tool_call_budget
-    UNION ALL
-    SELECT * FROM alerts_loop_detected
-    UNION ALL
-    SELECT * FROM alerts_run_token_budget
-    UNION ALL
-    SELECT * FROM alerts_run_time_budget
-    UNION ALL
-    SELECT * FROM alerts_customer_spend_ceiling
-  )
+  FROM alerts_stopping
   UNION ALL
   SELECT *, CAST(NULL AS STRING), CAST(NULL AS STRING), CAST(NULL AS STRING),
     CAST(NULL AS STRING)
