@@ -255,13 +255,12 @@ class Gauge:
         return None
 
     def _prepare(self, event: dict[str, Any], trusted: bool) -> tuple[bytes, bytes] | None:
-        """Validate, price and redact one event: (key, value) bytes, or None (counted invalid)
-        when it breaks the contract or cannot be serialised (a set, an object, a cycle)."""
+        """Validate, price and redact one event: (key, value) bytes, or None (the caller counts
+        it invalid) when it breaks the contract or cannot be serialised (a set, an object, a
+        cycle)."""
         try:
             return self._prepare_checked(event, trusted)
         except Exception as exc:  # never let one event stop the others; it is counted
-            with self._lock:
-                self._invalid += 1
             self._last_error = f"unsendable event: {type(exc).__name__}: {exc}"[:500]
             return None
 
@@ -274,8 +273,6 @@ class Gauge:
                 # (extras included) and only normalise ts; model_dump would cost ~2x more.
                 event = {**event, "ts": format_ts(validate_event(event).ts)}
             except ContractError as exc:
-                with self._lock:
-                    self._invalid += 1
                 self._last_error = f"invalid event: {exc}"[:500]
                 log.warning("dropping invalid event: %s", str(exc)[:200])
                 return None
@@ -324,10 +321,12 @@ class Gauge:
                     return
                 for event, trusted in self._drain():
                     prepared = self._prepare(event, trusted)
-                    with self._lock:
+                    with self._lock:  # one step: it never counts twice, nor not at all
                         self._taken = 0
                         if prepared is not None:
                             self._in_flight += 1
+                        else:
+                            self._invalid += 1
                     if prepared is None:
                         continue
                     try:

@@ -199,6 +199,7 @@ class Controls:
         self.state = BreakerState()
         self._lock = threading.Lock()
         self._synced = threading.Event()
+        self._answered = threading.Event()  # synced, or the first attempt failed
         self._last_ok = 0.0  # monotonic time of the last poll that reached the broker
         self._stop = threading.Event()
         self._thread = threading.Thread(
@@ -218,8 +219,9 @@ class Controls:
         base = run._base
         now = time.time()
         if starting:
-            if not self._synced.is_set():
-                self._synced.wait(self._wait_s)  # a process that just started learns first
+            if not self._answered.is_set():
+                # A process that just started learns first, unless the broker is known down.
+                self._answered.wait(self._wait_s)
             wf, customer = base["workflow"], base["customer_id"]
             keys: tuple[tuple[str, str | None], ...] = (
                 ("customer", customer),
@@ -288,7 +290,9 @@ class Controls:
                         and all(consumer.position(tp) >= ends[tp] for tp in tps)
                     ):
                         self._synced.set()
+                        self._answered.set()
             except Exception as exc:  # keep the last known state; retry
+                self._answered.set()
                 log.debug("control topic unavailable (%s); retrying", exc)
                 self._stop.wait(backoff)
                 backoff = min(backoff * 2, 5.0)

@@ -124,7 +124,7 @@ def test_every_event_is_counted_once_and_nothing_raises(
     calls: list[tuple[str, int]], script: list[str], queue_size: int, close_at: int
 ) -> None:
     gauge = Gauge(
-        Settings(queue_size=queue_size, bootstrap_servers="127.0.0.1:1"),
+        Settings(queue_size=queue_size, bootstrap_servers="127.0.0.1:1", controls=False),
         transport_factory=lambda: ScriptedTransport(script, gauge._on_delivered, gauge._on_failed),
     )
     try:
