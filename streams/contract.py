@@ -63,7 +63,7 @@ RFC3339_PATTERN = r"^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d{1,9})?([Zz]|[+
 _RFC3339 = re.compile(RFC3339_PATTERN)
 
 NonEmptyStr = Annotated[StrictStr, Field(min_length=1)]
-NonNegFloat = Annotated[float, Field(ge=0, strict=True)]
+NonNegFloat = Annotated[float, Field(ge=0, strict=True, allow_inf_nan=False)]
 INT64_MAX = 2**63 - 1  # counts fit a BIGINT (the warehouse, the job)
 NonNegInt = Annotated[StrictInt, Field(ge=0, le=INT64_MAX)]
 Attempt = Annotated[StrictInt, Field(ge=1, le=INT64_MAX)]

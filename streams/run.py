@@ -3,6 +3,7 @@ the run's own budget enforced on the caller's thread."""
 
 from __future__ import annotations
 
+import math
 import time
 from datetime import UTC, datetime
 from types import TracebackType
@@ -156,7 +157,9 @@ class Run:
             **{k: v for k, v in fields.items() if v is not None},
         }
         cost = event.get("cost_usd")
-        if isinstance(cost, int | float):
+        # Only what the contract accepts counts: a NaN or negative cost (the event is then
+        # rejected and counted invalid) must not disable the budget for the rest of the run.
+        if isinstance(cost, int | float) and not isinstance(cost, bool) and 0 <= cost < math.inf:
             self.cost_usd += cost
         self._gauge.emit(event)
         return event
@@ -172,7 +175,7 @@ class Run:
             self.tool_calls += 1
         for name in ("input_tokens", "output_tokens"):
             value = event.get(name)
-            if isinstance(value, int):
+            if isinstance(value, int) and not isinstance(value, bool) and value > 0:
                 self.tokens += value
         if self.halted is None:
             crossed = self._crossed(0.0, 0, 0)

@@ -153,3 +153,18 @@ def test_local_budgets_halt_with_the_broker_down(tmp_path: Path) -> None:
         assert st.emitted == 5 == st.queued + st.sent + st.failed + st.dropped + st.invalid
     finally:
         gauge.close(0.5)
+
+
+def test_a_bad_cost_does_not_disable_the_budget(settings: AppSettings) -> None:
+    """A NaN, infinite or negative cost (the event is rejected, counted invalid) leaves the run's
+    total as it was: the next real call still crosses."""
+    with Gauge(settings) as gauge:
+        run = gauge.run(workflow="wf", customer_id="c", segment="s", budget_usd=0.008)
+        with pytest.raises(BudgetExceeded), run:
+            for bad in (float("nan"), float("inf"), -5.0):
+                run.model_call("gpt-4o", cost_usd=bad)
+            assert run.cost_usd == 0.0
+            run.model_call("gpt-4o", input_tokens=2000)  # $0.005
+            run.model_call("gpt-4o", input_tokens=2000)  # $0.010: crosses
+        assert gauge.flush(10)
+        assert gauge.stats().invalid == 3
