@@ -16,9 +16,15 @@ import threading
 import time
 
 import orjson
-from kafka import KafkaProducer, TopicPartition
+from kafka import KafkaProducer
 
-from streams.controls import BreakerState, breaker_alert, control_key, released_record
+from streams.controls import (
+    BreakerState,
+    assign_from_start,
+    breaker_alert,
+    control_key,
+    released_record,
+)
 from streams.kafka import Connection
 
 log = logging.getLogger(__name__)
@@ -48,12 +54,7 @@ class ExpiryKeeper(threading.Thread):
         consumer = self.connection.consumer(client_id="agentgauge-expiry")
         producer = self.connection.producer(acks="all", linger_ms=0)
         try:
-            parts = consumer.partitions_for_topic(self.controls_topic)
-            if not parts:
-                raise LookupError(f"topic {self.controls_topic} does not exist")
-            tps = [TopicPartition(self.controls_topic, p) for p in sorted(parts)]
-            consumer.assign(tps)
-            consumer.seek_to_beginning(*tps)
+            assign_from_start(consumer, self.controls_topic)
             state = BreakerState()
             while not self.stop.is_set():
                 for records in consumer.poll(timeout_ms=500).values():

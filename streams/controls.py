@@ -29,6 +29,8 @@ from streams.contract import format_ts
 from streams.errors import BreakerOpen, ConfigError
 
 if TYPE_CHECKING:
+    from kafka import KafkaConsumer, TopicPartition
+
     from streams.kafka import Connection
     from streams.run import Run
 
@@ -67,7 +69,28 @@ class Breaker:
 
 
 def _epoch(ts: str) -> float:
-    return datetime.fromisoformat(ts.replace("Z", "+00:00")).timestamp()
+    moment = datetime.fromisoformat(ts.replace("Z", "+00:00"))
+    if moment.tzinfo is None:
+        raise ValueError(f"until without an offset: {ts[:40]!r}")
+    return moment.timestamp()
+
+
+def _text(value: Any) -> str | None:
+    return None if value is None else str(value)[:1000]
+
+
+def assign_from_start(consumer: KafkaConsumer, topic: str) -> list[TopicPartition]:
+    """Assign every partition of ``topic`` to ``consumer`` and seek to its beginning (the
+    control topic is read whole: its newest record per breaker is the state)."""
+    from kafka import TopicPartition
+
+    parts = consumer.partitions_for_topic(topic)
+    if not parts:
+        raise LookupError(f"topic {topic} does not exist")
+    tps = [TopicPartition(topic, p) for p in sorted(parts)]
+    consumer.assign(tps)
+    consumer.seek_to_beginning(*tps)
+    return tps
 
 
 def control_key(scope: str, key: str) -> bytes:
@@ -132,29 +155,34 @@ class BreakerState:
         self._open: dict[tuple[str, str], Breaker] = {}
 
     def apply(self, value: bytes | None) -> None:
-        """Fold one record; a record that is not a control record is ignored (and logged)."""
+        """Fold one record. A record that is not a control record (not JSON, not an object, a
+        field of the wrong type, a bad ``until``) is ignored and logged: one bad record must not
+        stop the follower, which would then never learn the breakers after it."""
         try:
             rec = orjson.loads(value or b"")
             scope, key, action = str(rec["scope"]), str(rec["key"]), rec["action"]
-        except (orjson.JSONDecodeError, KeyError, TypeError) as exc:
-            log.warning("ignoring a control record that is not one: %s", exc)
+        except (orjson.JSONDecodeError, KeyError, TypeError, IndexError) as exc:
+            log.warning("ignoring a control record that is not one: %s", str(exc)[:200])
             return
         if action == "released":
             self._open.pop((scope, key), None)
         elif action == "opened":
             try:
+                until = rec.get("until")
+                if until is not None and not isinstance(until, str):
+                    raise TypeError(f"until must be a string, got {type(until).__name__}")
                 breaker = Breaker(
                     scope=scope,
                     key=key,
-                    reason=str(rec.get("reason") or ""),
-                    opened_at=str(rec.get("opened_at") or ""),
-                    until=rec.get("until"),
-                    alert_id=rec.get("alert_id"),
-                    actor=rec.get("actor"),
+                    reason=_text(rec.get("reason")) or "",
+                    opened_at=_text(rec.get("opened_at")) or "",
+                    until=until,
+                    alert_id=_text(rec.get("alert_id")),
+                    actor=_text(rec.get("actor")),
                 )
                 breaker.until_epoch  # noqa: B018 - a bad timestamp is not a breaker
-            except (TypeError, ValueError) as exc:
-                log.warning("ignoring a control record with a bad field: %s", exc)
+            except (TypeError, ValueError, OverflowError) as exc:
+                log.warning("ignoring a control record with a bad field: %s", str(exc)[:200])
                 return
             self._open[(scope, key)] = breaker
 
@@ -251,7 +279,6 @@ class Controls:
 
     # -- follower thread -----------------------------------------------------------------
     def _follow(self) -> None:
-        from kafka import TopicPartition
 
         backoff = 0.2
         while not self._stop.is_set():
@@ -263,12 +290,7 @@ class Controls:
                     heartbeat_interval_ms=1000,
                     request_timeout_ms=4000,
                 )
-                parts = consumer.partitions_for_topic(self._topic)
-                if not parts:
-                    raise LookupError(f"topic {self._topic} does not exist")
-                tps = [TopicPartition(self._topic, p) for p in sorted(parts)]
-                consumer.assign(tps)
-                consumer.seek_to_beginning(*tps)
+                tps = assign_from_start(consumer, self._topic)
                 ends = consumer.end_offsets(tps)
                 self._last_ok = time.monotonic()
                 backoff = 0.2

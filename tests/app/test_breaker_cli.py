@@ -22,7 +22,7 @@ from agentgauge.settings import AppSettings
 from alerting.config import AlertingConfig
 from streams import BreakerOpen, BudgetExceeded, Gauge
 from streams.topics import create_topics
-from tests.support.kafka import free_port, read_json, wait_until
+from tests.support.kafka import free_port, produce, read_json, wait_until
 
 AGENT = """
 import sys
@@ -239,3 +239,30 @@ def test_the_router_records_expiry(settings: AppSettings) -> None:
     controls = read_json(s, s.topic_controls)
     assert [c["action"] for c in controls] == ["opened", "released"]
     assert orjson.loads(_cli(s, "list", "--format", "json").stdout) == []
+
+
+def test_hostile_control_records_cannot_stop_the_follower(settings: AppSettings) -> None:
+    """Records on the control topic that are not control records (bad JSON, invalid UTF-8, a
+    3,000-deep array, 1e400, a number or a naive time as `until`, a 1 MB key) are skipped: the
+    breakers written after them still reach a gauge, and the expiry keeper keeps working."""
+    s = settings
+    hostile = [
+        b"{not json",
+        b"\xff\xfe\x00",
+        b"[" * 3000 + b"]" * 3000,
+        b'{"action":"opened","scope":"customer","key":"x","until":1e400}',
+        b'{"action":"opened","scope":"customer","key":"y","until":12345}',
+        b'{"action":"opened","scope":"customer","key":"z","until":"2030-01-01T00:00:00"}',
+        b'["opened"]',
+        orjson.dumps({"action": "opened", "scope": "customer", "key": "k" * 1_000_000}),
+    ]
+    produce(s, s.topic_controls, hostile, [b"junk"] * len(hostile))
+    assert _cli(s, "open", "--customer", "after", "--reason", "still works").returncode == 0
+    with Gauge(s) as gauge:
+        wait_until(lambda: any(b.key == "after" for b in gauge.breakers()), 15, "the breaker")
+        keys = {b.key for b in gauge.breakers()}
+        assert "after" in keys and not keys & {"x", "y", "z"}
+        with pytest.raises(BreakerOpen), gauge.run(workflow="w", customer_id="after", segment="s"):
+            pass
+    listed = orjson.loads(_cli(s, "list", "--format", "json").stdout)
+    assert "after" in {b["key"] for b in listed}
