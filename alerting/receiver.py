@@ -21,6 +21,12 @@ class Received:
     verified: bool | None  # None: no secret given, or an unsigned (Slack/PagerDuty) payload
 
 
+_REFUSED = {
+    "forged": "the signature does not match this body and timestamp",
+    "stale": "the signed timestamp is outside the tolerance window (a replay?)",
+}
+
+
 class LocalReceiver:
     def __init__(
         self,
@@ -29,7 +35,11 @@ class LocalReceiver:
         on_receive: Callable[[Received], None] | None = None,
     ) -> None:
         self.received: list[Received] = []
+        # Requests answered 2xx without acting again (an alert id seen before), and refused.
+        self.duplicates = 0
+        self.refused: dict[str, int] = {"forged": 0, "stale": 0}
         self._lock = threading.Lock()
+        verifier = payloads.WebhookVerifier(secret) if secret else None
         receiver = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -42,20 +52,34 @@ class LocalReceiver:
                     self.end_headers()
                     return
                 signed = payloads.SIGNATURE_HEADER in self.headers
-                verified = (
-                    payloads.verify(secret, dict(self.headers), raw) if secret and signed else None
-                )
-                if verified is False:
-                    self.send_response(401)  # a forged or stale signature is refused
-                    self.end_headers()
+                verdict = verifier.check(dict(self.headers), raw) if verifier and signed else None
+                if verdict in _REFUSED:
+                    with receiver._lock:
+                        receiver.refused[str(verdict)] += 1
+                    self._answer(401, _REFUSED[str(verdict)])
                     return
-                item = Received(self.path, body, verified)
+                if verdict == "duplicate":  # already in hand: 2xx, so the sender stops
+                    with receiver._lock:
+                        receiver.duplicates += 1
+                    self._answer(200, "duplicate: already received", replayed=True)
+                    return
+                item = Received(self.path, body, None if verdict is None else True)
                 with receiver._lock:
                     receiver.received.append(item)
                 self.send_response(200)
                 self.end_headers()
                 if on_receive:
                     on_receive(item)
+
+            def _answer(self, status: int, text: str, replayed: bool = False) -> None:
+                data = text.encode()
+                self.send_response(status)
+                self.send_header("Content-Type", "text/plain")
+                self.send_header("Content-Length", str(len(data)))
+                if replayed:
+                    self.send_header("Idempotent-Replayed", "true")
+                self.end_headers()
+                self.wfile.write(data)
 
             def log_message(self, *args: Any) -> None:
                 pass

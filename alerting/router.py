@@ -30,8 +30,10 @@ from alerting.config import AlertingConfig
 from alerting.delivery import Abandoned, Policy, Sender, since_detected_ms
 from alerting.expiry import ExpiryKeeper
 from alerting.ledger import Ledger, Outcome, Parking, utc_now
+from alerting.single import RouterLock
 from streams.errors import TopicMissing
 from streams.kafka import Connection
+from streams.offsets import beyond_end, true_end_offsets
 
 log = logging.getLogger(__name__)
 
@@ -147,6 +149,9 @@ class Router:
         self.config = config
         self.group_id = group_id
         self.alerts_dir = alerts_dir
+        # Taken before the ledger is opened: a second router exits (RouterBusy) untouched.
+        self._lock = RouterLock(alerts_dir, group_id)
+        self._lock.acquire()
         self.ledger = Ledger(alerts_dir / "router.sqlite")
         self.parking = Parking(alerts_dir / "undeliverable.jsonl")
         self.on_outcome = on_outcome
@@ -159,6 +164,8 @@ class Router:
         self.error: Exception | None = None
         # With a control topic, the router also records breakers' expiry (alerting/expiry.py).
         self.controls_topic = controls_topic
+        # partition -> (committed, end) found beyond the topic's end at start (then rewound).
+        self.rewound: dict[int, tuple[int, int]] = {}
 
     def fail(self, exc: Exception) -> None:
         log.error("alert router stopping: %s", exc, exc_info=exc)
@@ -183,7 +190,33 @@ class Router:
         # One router per group: it assigns itself every partition (no group rebalancing).
         tps = [TopicPartition(self.topic, p) for p in sorted(parts)]
         consumer.assign(tps)
+        self._rewind_if_beyond_end(consumer, tps)
         return consumer, tps
+
+    def _rewind_if_beyond_end(self, consumer: KafkaConsumer, tps: list[TopicPartition]) -> None:
+        """Committed offsets past the topic's end mean the topic was recreated (every restart of
+        the embedded broker, which keeps topics in memory, does that). Kafka would reset such a
+        consumer; the embedded broker never answers out of range, so the router would wait
+        there and skip every alert below its old offsets. It says so and reads those partitions
+        from their start: the ledger skips alerts already finished, so none is sent twice."""
+        committed = {}
+        for tp in tps:
+            offset = consumer.committed(tp)
+            if offset is not None:
+                committed[tp.partition] = int(offset)
+        past = beyond_end(committed, true_end_offsets(self.connection, self.topic))
+        if not past:
+            return
+        where = ", ".join(f"partition {p}: {o} > {e}" for p, (o, e) in past.items())
+        self.rewound = past
+        log.warning(
+            "the router's committed offsets lie beyond the end of %s (%s): the topic was"
+            " recreated since; reading those partitions from their start (alerts already"
+            " delivered are skipped by the ledger)",
+            self.topic,
+            where,
+        )
+        consumer.seek_to_beginning(*[tp for tp in tps if tp.partition in past])
 
     def _dispatch(self, workers: dict[str, _Worker], tp: TopicPartition, rec: Any) -> None:
         self.consumed += 1
@@ -232,6 +265,7 @@ class Router:
             consumer, _ = self._consumer()
         except Exception:
             self.ledger.close()
+            self._lock.release()
             raise
         stop = self.stop
         workers = {
@@ -270,5 +304,6 @@ class Router:
                 self._heartbeat(started, stopped=True)
             consumer.close()
             self.ledger.close()
+            self._lock.release()
         if self.error is not None:
             raise self.error

@@ -13,7 +13,7 @@ from kafka.errors import KafkaError
 
 from alerting.ledger import Ledger, Parking, utc_now
 from streams.kafka import Connection
-from streams.offsets import true_end_offsets
+from streams.offsets import beyond_end, true_end_offsets
 
 STALE_HEARTBEAT_S = 10.0
 
@@ -43,6 +43,7 @@ class RouterStatus:
     parked_file: str
     parked_lines: int
     destinations: list[DestinationStatus]
+    problem: str | None = None
 
 
 def _pct(values: list[float], q: int) -> float | None:
@@ -53,21 +54,31 @@ def _pct(values: list[float], q: int) -> float | None:
     return statistics.quantiles(values, n=100, method="inclusive")[q - 1]
 
 
-def _lag(conn: Connection, topic: str, group_id: str) -> int | None:
+def _lag(conn: Connection, topic: str, group_id: str) -> tuple[int | None, str | None]:
+    """(lag, problem): the alerts not yet read, and what is wrong with the group's offsets."""
     if not conn.reachable():
-        return None
+        return None, None
     try:
         ends = true_end_offsets(conn, topic)
         consumer = conn.consumer(group_id=group_id)
     except KafkaError:  # broker down: lag unknown, the rest still reported
-        return None
+        return None, None
     try:
-        return sum(
-            end - (consumer.committed(TopicPartition(topic, p)) or 0) for p, end in ends.items()
-        )
+        committed = {p: consumer.committed(TopicPartition(topic, p)) for p in ends}
     finally:
         with contextlib.suppress(Exception):
             consumer.close()
+    known = {p: int(o) for p, o in committed.items() if o is not None}
+    past = beyond_end(known, ends)
+    lag = sum(max(end - known.get(p, 0), 0) for p, end in ends.items())
+    if not past:
+        return lag, None
+    where = ", ".join(f"partition {p}: {o} > {e}" for p, (o, e) in past.items())
+    return lag, (
+        f"the router's committed offsets lie beyond the end of {topic} ({where}): the topic was"
+        " recreated. A router reads those partitions from their start when it starts (alerts"
+        " already delivered are skipped by its ledger)"
+    )
 
 
 def router_status(
@@ -108,14 +119,16 @@ def router_status(
         age = (utc_now() - datetime.fromisoformat(beat["last_poll_at"])).total_seconds()
         running = age < STALE_HEARTBEAT_S
     parking = Parking(alerts_dir / "undeliverable.jsonl")
+    lag, problem = _lag(conn, topic, group_id)
     return RouterStatus(
         running=running,
         pid=int(beat["pid"]) if beat else None,
         last_poll_at=beat["last_poll_at"] if beat else None,
         consumed=int(beat["consumed"]) if beat else 0,
         duplicates_skipped=int(beat["duplicates"]) if beat else 0,
-        lag=_lag(conn, topic, group_id),
+        lag=lag,
         parked_file=str(parking.path),
         parked_lines=parking.count(),
         destinations=sorted(dests.values(), key=lambda d: d.name),
+        problem=problem,
     )

@@ -14,7 +14,10 @@ from streams.errors import AgentgaugeError
 # the old state onto the new operators and restarts forever on a StateMigrationException.
 # tests/jobs/test_state_layout.py fails when those change without a bump.
 # 2: AG_RUN_STATE keeps its sets in its accumulator (RAW fields) instead of MapViews.
-STATE_LAYOUT = 3
+# 3: the windowed rules' history, the token and time budgets.
+# 4: event ids in two generations (the dedup horizon); the job runs as a compiled plan, whose
+#    operator ids are the plan's.
+STATE_LAYOUT = 4
 LAYOUT_FILE = "agentgauge-state-layout"
 UNRECORDED_LAYOUT = "1"  # state saved before layouts were recorded
 FRESH_START_FILE = "agentgauge-fresh-start"  # state saved before a `--fresh` start is superseded

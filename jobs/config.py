@@ -8,8 +8,9 @@ password reaches the job's processes through the environment (streams/kafka.py).
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, model_validator
 
 from streams.ceilings import Ceilings
 from streams.kafka import Connection
@@ -33,7 +34,18 @@ class JobConfig(BaseModel):
     lake_uri: str | None = None
     checkpoint_uri: str | None = None
     checkpoint_interval_s: float = Field(default=5.0, gt=0)
-    dedup_ttl_hours: float = Field(default=24.0, gt=0)
+    # State sized to its purpose (docs/alerts.md#state). A run's event ids are remembered at
+    # least dedup_horizon_s after arrival (a re-sent event later than that lands twice); a run's
+    # state (ids, totals, budgets) expires run_idle_s after its last event, run_finished
+    # included: a run silent for longer starts its totals afresh (the SDK's budgets still hold).
+    # Every other keyed state (customer-hours, workflow baselines) expires state_ttl_hours after
+    # its last update, which must cover the windowed rules' baseline_hours (None: one hour more).
+    dedup_horizon_s: float = Field(default=3600.0, gt=0)
+    run_idle_s: float = Field(default=3600.0, gt=0)
+    state_ttl_hours: float | None = Field(default=None, gt=0)
+    # hashmap: state on the JVM heap (fastest); rocksdb: on local disk, for state larger than
+    # memory (incremental checkpoints).
+    state_backend: Literal["hashmap", "rocksdb"] = "hashmap"
     watermark_delay_s: int = Field(default=10, ge=0)
     # An event whose ts is further ahead of the job's clock is dead-lettered (ts_in_future) and
     # does not move the watermark.
@@ -60,6 +72,26 @@ class JobConfig(BaseModel):
     udf_build_dir: Path | None = None
     ceilings: Ceilings = Field(default_factory=Ceilings.load)
     redaction_file: Path = Field(default_factory=lambda: config_file("redaction.yaml"))
+
+    @model_validator(mode="after")
+    def _horizons_fit(self) -> JobConfig:
+        if self.run_idle_s < self.dedup_horizon_s:
+            raise ValueError(
+                f"run_idle_s ({self.run_idle_s:g}) is shorter than dedup_horizon_s"
+                f" ({self.dedup_horizon_s:g}): a finished run's ids would be forgotten before"
+                " the horizon; raise run_idle_s or lower dedup_horizon_s"
+            )
+        baseline = self.ceilings.windows.baseline_hours
+        if self.state_ttl_hours is not None and self.state_ttl_hours < baseline:
+            raise ValueError(
+                f"state_ttl_hours ({self.state_ttl_hours:g}) is shorter than the windowed rules'"
+                f" baseline_hours ({baseline:g}): a quiet workflow would lose its baseline"
+            )
+        return self
+
+    def keyed_state_ttl_hours(self) -> float:
+        """The TTL of keyed state other than runs' (customer-hours, workflow baselines)."""
+        return self.state_ttl_hours or self.ceilings.windows.baseline_hours + 1.0
 
     def late_location(self) -> str:
         """Where the late-event records go: beside the lake, never in it (``<lake>-late``)."""

@@ -88,6 +88,7 @@ def render_all(config: JobConfig) -> list[tuple[str, str]]:
             kafka_sink_options(config, config.topic_controls, "control_key")
         ),
         "run_breaker_hold_hours": str(int(config.ceilings.breakers.run_hold_hours)),
+        "dedup_horizon_ms": str(int(config.dedup_horizon_s * 1000)),
         "customer_until_expr": _customer_until(config.ceilings.breakers.customer_hold_minutes),
         "lake_options": with_options(lake_options(config)),
         "late_options": with_options(lake_options(config, late=True)),
@@ -101,7 +102,9 @@ def configure(t_env: TableEnvironment, config: JobConfig) -> None:
     c = t_env.get_config()
     c.set("table.local-time-zone", "UTC")
     c.set("parallelism.default", str(config.parallelism))
-    c.set("table.exec.state.ttl", f"{int(config.dedup_ttl_hours * 3600 * 1000)} ms")
+    # Every keyed state's TTL; the run-state operator's own is set on the compiled plan
+    # (jobs/plan.py).
+    c.set("table.exec.state.ttl", f"{int(config.keyed_state_ttl_hours() * 3600 * 1000)} ms")
     # Idleness is judged by wall clock: while catching up, a partition the reader has not polled
     # for a while looks idle and its records turn late. Bounded runs need none (a finished
     # partition stops holding the watermark back), so they switch it off.
@@ -114,7 +117,9 @@ def configure(t_env: TableEnvironment, config: JobConfig) -> None:
     )
     c.set("execution.checkpointing.externalized-checkpoint-retention", "RETAIN_ON_CANCELLATION")
     c.set("execution.checkpointing.num-retained", "3")
-    c.set("state.backend.type", "hashmap")
+    c.set("state.backend.type", config.state_backend)
+    if config.state_backend == "rocksdb":
+        c.set("execution.checkpointing.incremental", "true")
     # Flink never restarts the job itself: a restart from a checkpoint would write again the
     # alerts raised since it. The runner restarts it, with the replay guard (run_streaming).
     c.set("restart-strategy.type", "none")

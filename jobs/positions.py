@@ -15,27 +15,15 @@ from kafka import TopicPartition
 from kafka.structs import OffsetAndMetadata
 
 from streams.kafka import Connection
-from streams.offsets import true_end_offsets
+from streams.offsets import beyond_end, committed_offsets, true_end_offsets
 
-
-def committed_offsets(conn: Connection, group: str, topic: str) -> dict[int, int]:
-    """partition -> the group's committed offset on ``topic`` (partitions it never committed
-    are left out)."""
-    admin = conn.admin()
-    try:
-        committed = admin.list_group_offsets(group).get(group, {})
-    finally:
-        admin.close()
-    return {
-        tp.partition: int(om.offset)
-        for tp, om in committed.items()
-        if tp.topic == topic and om.offset >= 0
-    }
-
-
-def beyond_end(committed: dict[int, int], ends: dict[int, int]) -> dict[int, tuple[int, int]]:
-    """partition -> (committed, end) where the committed offset lies past the topic's end."""
-    return {p: (o, ends.get(p, 0)) for p, o in sorted(committed.items()) if o > ends.get(p, 0)}
+__all__ = [
+    "beyond_end",
+    "committed_offsets",
+    "describe_beyond_end",
+    "positions_beyond_end",
+    "reset_to_start",
+]
 
 
 def describe_beyond_end(topic: str, past: dict[int, tuple[int, int]]) -> str:

@@ -34,6 +34,7 @@ from jobs.checkpoints import (
 )
 from jobs.config import JobConfig
 from jobs.pipeline import build
+from jobs.plan import execute
 from jobs.positions import (
     beyond_end,
     committed_offsets,
@@ -51,7 +52,7 @@ log = logging.getLogger(__name__)
 def submit(config: JobConfig) -> TableResult:
     """Build and submit the job; returns at once with the running job's TableResult."""
     t_env = TableEnvironment.create(EnvironmentSettings.in_streaming_mode())
-    return build(t_env, config).execute()
+    return execute(t_env, build(t_env, config), config)
 
 
 def run_bounded(config: JobConfig) -> None:

@@ -43,3 +43,23 @@ def true_end_offsets(conn: Connection, topic: str, poll_ms: int = 300) -> dict[i
 def bounded_offsets_option(ends: dict[int, int]) -> str:
     """Flink's scan.bounded.specific-offsets value."""
     return ";".join(f"partition:{p},offset:{o}" for p, o in sorted(ends.items()))
+
+
+def committed_offsets(conn: Connection, group: str, topic: str) -> dict[int, int]:
+    """partition -> the group's committed offset on ``topic`` (partitions it never committed
+    are left out)."""
+    admin = conn.admin()
+    try:
+        committed = admin.list_group_offsets(group).get(group, {})
+    finally:
+        admin.close()
+    return {
+        tp.partition: int(om.offset)
+        for tp, om in committed.items()
+        if tp.topic == topic and om.offset >= 0
+    }
+
+
+def beyond_end(committed: dict[int, int], ends: dict[int, int]) -> dict[int, tuple[int, int]]:
+    """partition -> (committed, end) where the committed offset lies past the topic's end."""
+    return {p: (o, ends.get(p, 0)) for p, o in sorted(committed.items()) if o > ends.get(p, 0)}

@@ -17,6 +17,7 @@ import orjson
 import typer
 from kafka import TopicPartition
 from rich.table import Table
+from rich.text import Text
 
 from agentgauge.cli._base import App
 from agentgauge.cli._render import Format, alert_line, console, err_console, settings
@@ -213,6 +214,8 @@ def status(
         f"{st.parked_lines} parking records in {st.parked_file}"
     )
     console.print(f"[red]{note}[/]" if parked else note)
+    if st.problem:
+        err_console.print(Text(st.problem, style="red"), soft_wrap=True)
 
 
 _DONE = {"ack": "acknowledged", "resolve": "resolved"}

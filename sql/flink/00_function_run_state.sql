@@ -1,6 +1,6 @@
 -- AG_RUN_STATE(valid, event_id, event_type, cost_usd, budget_usd, max_tool_calls, tool, args_hash,
 -- event_time, default_ceiling, default_tool_limit, loop_limit, tokens, max_tokens,
--- max_duration_s, default_token_limit, default_duration_s): an aggregate used as a run-keyed
+-- max_duration_s, default_token_limit, default_duration_s, dedup_horizon_ms): an aggregate used as a run-keyed
 -- OVER, returning per row ROW<is_new, run_cost, cost_ceiling, cost_crossed, tool_calls,
 -- tool_limit, tool_crossed, loop_repeats, loop_crossed, first_event_time, loop_first_event_time,
 -- tokens, token_limit, token_crossed, elapsed_s, duration_limit, duration_crossed>.

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 import threading
 from collections import Counter
 from collections.abc import Iterator
@@ -23,7 +20,7 @@ from alerting.config import AlertingConfig, load_alerting
 from alerting.ledger import Ledger
 from alerting.router import Router
 from alerting.status import RouterStatus, router_status
-from tests.support.alerts import alert, produce_alerts
+from tests.support.alerts import alert, produce_alerts, router_proc
 from tests.support.kafka import wait_until
 from tests.support.webhook import Receiver, webhook_server
 
@@ -280,19 +277,6 @@ def test_quiet_hours_rate_limits_and_stale(settings: AppSettings, tmp_path: Path
     assert st["limited"].suppressed == {"rate_limited": 2, "stale": 1}
 
 
-def _router_proc(s: AppSettings, config: Path) -> subprocess.Popen[bytes]:
-    env = {
-        **os.environ,
-        **ENV,
-        "AGENTGAUGE_BOOTSTRAP_SERVERS": s.bootstrap_servers,
-        "AGENTGAUGE_TOPIC_ALERTS": s.topic_alerts,
-        "AGENTGAUGE_VAR_DIR": str(s.var_dir),
-    }
-    agentgauge = Path(sys.executable).parent / "agentgauge"
-    cmd = [str(agentgauge), "alerts", "route", "--config", str(config)]
-    return subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-
-
 RESTART = """
 version: 1
 destinations:
@@ -309,14 +293,14 @@ def test_restart_mid_stream_delivers_each_alert_once(settings: AppSettings, tmp_
         rx.delay_s = 0.03
         config = config_file(tmp_path, rx, RESTART)
         produce_alerts(settings, first)
-        proc = _router_proc(settings, config)
+        proc = router_proc(settings, config, ENV)
         rx.wait_for("/hook", 15, timeout=60)
         proc.terminate()  # mid-stream: most alerts not delivered yet
         out, _ = proc.communicate(timeout=60)
         assert proc.returncode == 0, out.decode()
         assert len(rx.received("/hook")) < 60
         produce_alerts(settings, later + first[:5])  # new alerts while down, and repeated records
-        proc = _router_proc(settings, config)
+        proc = router_proc(settings, config, ENV)
         try:
             rx.wait_for("/hook", 80, timeout=90)
             rx.wait_for("/slack", 80, timeout=90)

@@ -29,6 +29,8 @@ FINGERPRINTS = {
     2: "bf7596c0e54e1ab00fec853a8e0d2c405c6cdac285c7d2d1075f96c0a363bf71",
     # 3: the windowed rules' history, the token and time budgets
     3: "95726712939a4caa814d4754a277105b4e8deaf3abfad23cdea749e6cab19dc8",
+    # 4: event ids in two generations (the dedup horizon); operator ids from the compiled plan
+    4: "e8de90880460fa838a3b4cbae22ef87bd3abf1a0ce2e64bfdfa69658895c6994",
 }
 
 

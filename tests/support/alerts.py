@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 import uuid
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import orjson
@@ -59,3 +63,19 @@ def produce_alerts(s: AppSettings, alerts: list[dict[str, Any]]) -> None:
     """Put alert records on the alerts topic, keyed by alert_id, as the job does."""
     keys: list[bytes | None] = [a["alert_id"].encode() for a in alerts]
     produce(s, s.topic_alerts, [orjson.dumps(a) for a in alerts], keys)
+
+
+def router_proc(
+    s: AppSettings, config: Path, env: dict[str, str], *args: str
+) -> subprocess.Popen[bytes]:
+    """``agentgauge alerts route`` as its own process, on the settings' broker, topic and var."""
+    full = {
+        **os.environ,
+        **env,
+        "AGENTGAUGE_BOOTSTRAP_SERVERS": s.bootstrap_servers,
+        "AGENTGAUGE_TOPIC_ALERTS": s.topic_alerts,
+        "AGENTGAUGE_VAR_DIR": str(s.var_dir),
+    }
+    agentgauge = Path(sys.executable).parent / "agentgauge"
+    cmd = [str(agentgauge), "alerts", "route", "--config", str(config), *args]
+    return subprocess.Popen(cmd, env=full, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)

@@ -48,9 +48,20 @@ public class RunState extends AggregateFunction<Row, RunState.Acc> {
    * STATE_LAYOUT} in jobs/checkpoints.py).
    */
   public static class Acc {
-    /** event_ids seen. */
+    /**
+     * event_ids seen, in two generations by arrival: {@code seen} since {@code seenSince},
+     * {@code seenOld} the generation before. When the current generation is a dedup horizon old,
+     * it becomes the old one and the oldest is dropped: an id is remembered for at least the
+     * horizon and at most twice it, so a long run's memory of ids is bounded by its traffic over
+     * the horizon, not by its length.
+     */
     @DataTypeHint("RAW")
     public HashSet<String> seen = new HashSet<>();
+
+    @DataTypeHint("RAW")
+    public HashSet<String> seenOld = new HashSet<>();
+
+    public long seenSince = NONE;
     /** (tool, args_hash) -> {count, earliest event time}, until the loop rule fired. */
     @DataTypeHint("RAW")
     public HashMap<String, long[]> loops = new HashMap<>();
@@ -105,7 +116,8 @@ public class RunState extends AggregateFunction<Row, RunState.Acc> {
       Long maxTokens,
       Double maxDurationS,
       Long defaultTokenLimit,
-      Double defaultDurationS)
+      Double defaultDurationS,
+      Long dedupHorizonMs)
       throws Exception {
     acc.lastTokenCrossed = false;
     acc.lastDurationCrossed = false;
@@ -114,7 +126,7 @@ public class RunState extends AggregateFunction<Row, RunState.Acc> {
     acc.lastLoopCrossed = false;
     acc.lastLoopRepeats = null;
     acc.lastLoopFirstMillis = null;
-    acc.lastNew = Boolean.TRUE.equals(valid) && eventId != null && acc.seen.add(eventId);
+    acc.lastNew = Boolean.TRUE.equals(valid) && eventId != null && remember(acc, eventId, dedupHorizonMs);
     if (!acc.lastNew) {
       return;
     }
@@ -204,6 +216,21 @@ public class RunState extends AggregateFunction<Row, RunState.Acc> {
         elapsedS(acc),
         acc.lastDurationLimit,
         acc.lastDurationCrossed);
+  }
+
+  /** Whether {@code eventId} is new to the run within the dedup horizon (and remember it). */
+  static boolean remember(Acc acc, String eventId, Long horizonMs) {
+    long now = System.currentTimeMillis();
+    if (acc.seenSince == NONE) {
+      acc.seenSince = now;
+    } else if (horizonMs != null && now - acc.seenSince >= horizonMs) {
+      // Not accessed for two horizons: the newest id in ``seen`` is older than one (an access
+      // in between would have rotated), so both generations go.
+      acc.seenOld = now - acc.seenSince >= 2 * horizonMs ? new HashSet<>() : acc.seen;
+      acc.seen = new HashSet<>();
+      acc.seenSince = now;
+    }
+    return !acc.seenOld.contains(eventId) && acc.seen.add(eventId);
   }
 
   /** Seconds from the run's earliest to its latest event time so far. */
