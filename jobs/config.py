@@ -65,6 +65,7 @@ class JobConfig(BaseModel):
     # graph, whose old state cannot be mapped onto the new operators).
     resume: bool = True
     replay_filter: str = "TRUE"  # rendered by jobs/replay_guard.py, never from user input
+    dlq_filter: str = "TRUE"  # likewise, for the dead letters a restart would replay
     python_executable: str | None = None
     # The jar of the job's JVM functions (jobs/jvm). None: compiled with javac into
     # ``udf_build_dir`` (jobs/udf.py); images without a JDK set a prebuilt jar here.

@@ -93,6 +93,7 @@ def render_all(config: JobConfig) -> list[tuple[str, str]]:
         "lake_options": with_options(lake_options(config)),
         "late_options": with_options(lake_options(config, late=True)),
         "replay_filter": config.replay_filter,
+        "dlq_filter": config.dlq_filter,
         **rule_params(config.ceilings),
     }
     return [(name, render(sql, params)) for name, sql in statements()]

@@ -42,11 +42,18 @@ from jobs.positions import (
     positions_beyond_end,
     reset_to_start,
 )
-from jobs.replay_guard import alert_ids_since, guard_since, replay_filter
+from jobs.replay_guard import (
+    alert_ids_since,
+    dead_letter_filter,
+    dead_letter_keys_since,
+    guard_since,
+    replay_filter,
+)
 from streams.offsets import bounded_offsets_option, true_end_offsets
 from streams.packaged import config_file
 
 log = logging.getLogger(__name__)
+_EPOCH = datetime.fromtimestamp(0, UTC)
 
 
 def submit(config: JobConfig) -> TableResult:
@@ -63,22 +70,29 @@ def run_bounded(config: JobConfig) -> None:
     """
     conn = config.connection
     ends = bounded_offsets_option(true_end_offsets(conn, config.topic_events))
-    known = alert_ids_since(conn, config.topic_alerts, datetime.fromtimestamp(0, UTC))
+    known = alert_ids_since(conn, config.topic_alerts, _EPOCH)
+    letters = dead_letter_keys_since(conn, config.topic_dlq, _EPOCH)
     bounded = config.model_copy(
         update={
             "bounded": True,
             "bounded_offsets": ends,
             "replay_filter": replay_filter(known),
+            "dlq_filter": dead_letter_filter(letters),
             "restore_from": None,
         }
     )
     submit(bounded).wait()
 
 
-def prepare_streaming(config: JobConfig, restarting: bool = False) -> JobConfig:
-    """Resume from the newest checkpoint or savepoint, guarding against replayed alerts. A
-    restart (after a failure) with nothing to resume from replays the topic from its committed
-    offsets, so it guards every alert already on the topic."""
+def prepare_streaming(config: JobConfig) -> JobConfig:
+    """Resume from the newest checkpoint or savepoint, guarding against replayed alerts.
+
+    A start with nothing to resume from (the first, a ``--fresh`` one, a restart after a
+    failure, or one after a kill before the first checkpoint completed) reads the topic from
+    its committed offsets, or its start, with empty rule state: it may derive again alerts
+    already written, so it guards every alert already on the topic (alert ids are
+    deterministic: one already there is the same alert)."""
+    point: Path | None = None
     if not config.resume:
         mark_fresh_start(config)
         conn = config.connection
@@ -86,19 +100,35 @@ def prepare_streaming(config: JobConfig, restarting: bool = False) -> JobConfig:
             if positions_beyond_end(conn, config.group_id, config.topic_events):
                 log.warning("%s was recreated: reading it from its start", config.topic_events)
                 reset_to_start(conn, config.group_id, config.topic_events)
-        return config.model_copy(update={"restore_from": None})
-    point = config.restore_from or latest_restore_point(config)
+    else:
+        point = config.restore_from or latest_restore_point(config)
+    conn = config.connection
     if point is None:
-        if not restarting:
-            return config
-        known = alert_ids_since(
-            config.connection, config.topic_alerts, datetime.fromtimestamp(0, UTC)
+        known = alert_ids_since(conn, config.topic_alerts, _EPOCH)
+        # It reads from the committed offsets: only dead letters of records from there on can
+        # be written again.
+        committed: dict[int, int] = {}
+        with _best_effort("the committed offsets"):
+            committed = committed_offsets(conn, config.group_id, config.topic_events)
+        letters = dead_letter_keys_since(conn, config.topic_dlq, _EPOCH, committed)
+        return config.model_copy(
+            update={
+                "restore_from": None,
+                "replay_filter": replay_filter(known),
+                "dlq_filter": dead_letter_filter(letters),
+            }
         )
-        return config.model_copy(update={"replay_filter": replay_filter(known)})
     check_layout(point)
     since = guard_since((point / "_metadata").stat().st_mtime)
-    known = alert_ids_since(config.connection, config.topic_alerts, since)
-    return config.model_copy(update={"restore_from": point, "replay_filter": replay_filter(known)})
+    known = alert_ids_since(conn, config.topic_alerts, since)
+    letters = dead_letter_keys_since(conn, config.topic_dlq, since)
+    return config.model_copy(
+        update={
+            "restore_from": point,
+            "replay_filter": replay_filter(known),
+            "dlq_filter": dead_letter_filter(letters),
+        }
+    )
 
 
 def run_streaming(config: JobConfig, state_file: Path) -> None:
@@ -176,10 +206,10 @@ def _start(
     config: JobConfig, state_file: Path, restarting_since: float | None
 ) -> tuple[JobClient, dict[str, Any]]:
     """Submit the job (resuming and guarding as configured); exit with the error in the state
-    file when it cannot start. ``restarting_since``: on a restart, when the runner first started:
-    with no checkpoint to resume, every alert since then (or all, without one) is guarded."""
+    file when it cannot start. ``restarting_since``: on a restart, when the runner first
+    started (a restart does not check the resumed read positions again)."""
     try:
-        config = prepare_streaming(config, restarting=restarting_since is not None)
+        config = prepare_streaming(config)
         before: dict[int, int] | None = None
         if config.restore_from is not None:
             with _best_effort("the committed offsets"):
