@@ -8,6 +8,12 @@ Run: ``PATH=.venv/bin:$PATH python -m bench.bench_job [--events N]``. Figures ar
 asserted. Each job runs bounded at N and at 2N events of the same topic, after a warm-up run: the
 steady rate is N / (t(2N) - t(N)), which cancels start-up (MiniCluster, planning, JIT warm-up),
 so it compares what a long-running job sustains.
+
+Then the alert latency of the streaming job, and the state at steady state: the job streams at
+``--state-rate`` events/s with its run horizons at ``--state-horizon`` seconds, for three
+horizons, and the newest checkpoint's bytes per event held (one horizon of events) are printed
+for both state backends, with what that makes at 1k events/s and the default 1 h horizons.
+``--state-only`` runs just that.
 """
 
 from __future__ import annotations
@@ -245,13 +251,99 @@ def alert_latency(s: Settings, tmp: Path, runs: int) -> list[float]:
     return [received[r] - sent[r] for r in sent if r in received]
 
 
+def state_footprint(
+    s: Settings, tmp: Path, backend: Literal["hashmap", "rocksdb"], rate: int, horizon_s: float
+) -> tuple[float, int]:
+    """Streaming at ``rate`` events/s for three horizons, with the run state's horizons
+    (``dedup_horizon_s``, ``run_idle_s``) at ``horizon_s``: once a horizon has passed, state
+    holds one horizon of events and stays there. Returns (bytes of the newest checkpoint at the
+    end, events in one horizon)."""
+    run = uuid.uuid4().hex[:6]
+    s = s.model_copy(
+        update={
+            "topic_events": f"st-events-{run}",
+            "topic_alerts": f"st-alerts-{run}",
+            "topic_dlq": f"st-dlq-{run}",
+            "topic_controls": f"st-controls-{run}",
+            "var_dir": tmp / f"state-{run}",
+        }
+    )
+    create_topics(s)
+    cfg = job_config(
+        s,
+        checkpoint_interval_s=5.0,
+        group_id=f"st-{run}",
+        dedup_horizon_s=horizon_s,
+        run_idle_s=horizon_s,
+        state_backend=backend,
+        lake_path=(tmp / f"state-{run}" / "lake").resolve(),
+        checkpoint_dir=(tmp / f"state-{run}" / "ckpt").resolve(),
+    )
+    job = LocalJob(s)
+    job.start(cfg)
+    events = simulate(
+        SimConfig(runs=int(rate * horizon_s * 3 / 7) + 50, seed=9, days=1),
+        PriceTable.load(s.prices_file),
+    )
+    try:
+        with Gauge(s.model_copy(update={"emit_block_ms": 60_000.0, "controls": False})) as g:
+            start = time.monotonic()
+            for i, e in enumerate(events[: int(rate * horizon_s * 3)]):
+                g.emit({**e, "ts": datetime.now(UTC).isoformat()})
+                ahead = start + (i + 1) / rate - time.monotonic()
+                if ahead > 0:
+                    time.sleep(ahead)
+            g.flush(60)
+        time.sleep(2 * cfg.checkpoint_interval_s)  # a checkpoint of the state at the end
+    finally:
+        job.stop()
+    done = sorted(cfg.checkpoint_dir.glob("*/chk-*/_metadata"), key=lambda m: m.stat().st_mtime)
+    chk = done[-1].parent
+    files = [f for f in chk.rglob("*") if f.is_file()]
+    files += [f for f in (chk.parent / "shared").rglob("*") if f.is_file()]
+    return sum(f.stat().st_size for f in files), int(rate * horizon_s)
+
+
+def print_state(s: Settings, tmp: Path, rate: int, horizon_s: float) -> None:
+    rows = []
+    for backend in ("hashmap", "rocksdb"):
+        size, held = state_footprint(s, tmp, backend, rate, horizon_s)
+        per = size / held
+        rows.append(
+            [
+                backend,
+                f"{size / 2**20:.1f}",
+                f"{held:,}",
+                f"{per:,.0f}",
+                f"{per * 1000 * 3600 / 2**30:.2f}",
+            ]
+        )
+    print_table(
+        f"State at steady state ({rate} events/s, run horizons {horizon_s:g} s, newest checkpoint)",
+        [
+            "backend",
+            "checkpoint MB",
+            "events in a horizon",
+            "bytes/event",
+            "GB at 1k events/s, 1 h horizons",
+        ],
+        rows,
+    )
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--events", type=int, default=1_000_000, help="N: each job runs at N and 2N")
     ap.add_argument("--latency-runs", type=int, default=100)
+    ap.add_argument("--state-rate", type=int, default=500, help="events/s of the state run")
+    ap.add_argument("--state-horizon", type=float, default=60.0, help="seconds")
+    ap.add_argument("--state-only", action="store_true", help="only the state measurement")
     args = ap.parse_args()
     with bench_broker() as s, tempfile.TemporaryDirectory() as tmp_s:
         tmp = Path(tmp_s)
+        if args.state_only:
+            print_state(s, tmp, args.state_rate, args.state_horizon)
+            return
         n = fill(s, args.events)
         half = true_end_offsets(s.connection(), s.topic_events)
         n2 = n + fill(s, args.events, seed=4, start=datetime(2026, 11, 9, tzinfo=UTC))
@@ -292,6 +384,7 @@ def main() -> None:
             ["p50 ms", "p99 ms", "max ms"],
             [[f"{q[49] * 1000:.0f}", f"{q[98] * 1000:.0f}", f"{lat[-1] * 1000:.0f}"]],
         )
+        print_state(s, tmp, args.state_rate, args.state_horizon)
 
 
 if __name__ == "__main__":

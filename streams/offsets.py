@@ -13,9 +13,12 @@ from kafka import TopicPartition
 
 from streams.kafka import Connection
 
+_MAX_POLLS = 8
+
 
 def true_end_offsets(conn: Connection, topic: str, poll_ms: int = 300) -> dict[int, int]:
-    """partition -> offset after the last record, for every partition of ``topic``."""
+    """partition -> offset after the last record, for every partition of ``topic`` (under
+    steady production, at least the end when it was called: a few records later, at most)."""
     consumer = conn.consumer(client_id=f"{conn.client_id}-offsets")
     try:
         parts = sorted(consumer.partitions_for_topic(topic) or [])
@@ -27,7 +30,10 @@ def true_end_offsets(conn: Connection, topic: str, poll_ms: int = 300) -> dict[i
         consumer.assign(tps)
         for tp in tps:
             consumer.seek(tp, reported[tp])
-        while True:
+        # What lies beyond the reported end is at most one batch per partition: a few polls
+        # read it. A bound on them, because under steady production every poll returns
+        # records and "until a poll is empty" never comes (the end moves on meanwhile anyway).
+        for _ in range(_MAX_POLLS):
             batch = consumer.poll(timeout_ms=poll_ms)
             if not batch:
                 break

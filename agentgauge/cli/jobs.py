@@ -60,7 +60,9 @@ def status(
     """Show whether the job runs, its lag, checkpoints, restarts, the last failure, and the
     alert and DLQ counts; exits 1 when the job is not healthy."""
     s = settings()
-    st = LocalJob(s).status(job_config(s))
+    job = LocalJob(s)
+    # Judged by what the job was started with (group, checkpoint interval), not the defaults.
+    st = job.status(job.started_config() or job_config(s))
     if fmt is Format.table:
         print_status(st)
     else:

@@ -147,6 +147,15 @@ class LocalJob:
             time.sleep(0.1)
         self.pid_file.unlink(missing_ok=True)
 
+    def started_config(self) -> JobConfig | None:
+        """The configuration of the last start (its group, topics, checkpoint interval), with
+        this process's connection (the file holds no password); None before any start."""
+        try:
+            config = JobConfig.model_validate_json(self.config_file.read_text())
+        except (OSError, ValueError):
+            return None
+        return config.model_copy(update={"connection": self.settings.connection()})
+
     def status(self, config: JobConfig) -> JobStatus:
         pid = self.pid()
         state: dict[str, Any] = {}

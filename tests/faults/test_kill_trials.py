@@ -14,7 +14,10 @@ over the same topic, into topics and a lake of its own.
 from __future__ import annotations
 
 import json
+import os
 import random
+import subprocess
+import sys
 import threading
 import time
 from collections import Counter
@@ -213,6 +216,30 @@ def _kill_at(
     return "random"
 
 
+def _status_json(s: AppSettings) -> dict[str, Any]:
+    """``agentgauge jobs status --format json``, as a probe runs it."""
+    env = {
+        **os.environ,
+        "AGENTGAUGE_BOOTSTRAP_SERVERS": s.bootstrap_servers,
+        "AGENTGAUGE_TOPIC_EVENTS": s.topic_events,
+        "AGENTGAUGE_TOPIC_ALERTS": s.topic_alerts,
+        "AGENTGAUGE_TOPIC_DLQ": s.topic_dlq,
+        "AGENTGAUGE_TOPIC_CONTROLS": s.topic_controls,
+        "AGENTGAUGE_VAR_DIR": str(s.var_dir),
+    }
+    agentgauge = Path(sys.executable).parent / "agentgauge"
+    done = subprocess.run(
+        [str(agentgauge), "jobs", "status", "--format", "json"],
+        env=env,
+        capture_output=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stdout.decode() + done.stderr.decode()
+    status: dict[str, Any] = orjson.loads(done.stdout)
+    return status
+
+
 def _reference(s: AppSettings, tmp: Path) -> tuple[AppSettings, JobConfig]:
     """A bounded run with fresh state over the same events, into outputs of its own."""
     ref = s.model_copy(
@@ -262,6 +289,10 @@ def test_ten_kill_nine_trials_lose_and_duplicate_nothing(broker: Any, tmp_path: 
             stream.join(timeout=600)
             assert stream.error is None and stream.sent == len(records)
             wait_until(lambda: job.status(cfg).lag == 0, timeout=300, what="the job's lag 0")
+            # What probes and scripts read: the same facts as the table, as JSON.
+            probe = _status_json(s)
+            assert probe["state"] == "RUNNING" and probe["healthy"] and probe["lag"] == 0, probe
+            assert probe["checkpoints"] >= 1 and "restarts_10m" in probe and "last_failure" in probe
             ref, ref_cfg = _reference(s, tmp_path)
             expected = Counter(a["alert_id"] for a in read_json(ref, ref.topic_alerts))
             # The last windows close once the idle partitions stop holding the watermark.

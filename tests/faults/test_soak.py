@@ -2,12 +2,12 @@
 router killed -9 and restarted, the destination answering 503 then 429, then hanging.
 
 - the job's heap (live, after a full GC) and RSS slopes after warm-up are printed and bounded
-  (<= 1 MB/min in the default run);
+  (heap <= 1 MB/min in the default run; RSS <= 6 MB/min, as the JIT still compiles then);
 - the checkpoint size plateaus;
 - no alert is missing, each reached the destination exactly once (by idempotency key), and
   none stays parked once the destination recovers and on-call runs ``alerts redeliver``.
 
-``SOAK_MINUTES`` (default 3) sets each run's length; it runs once per state backend. The
+``SOAK_MINUTES`` (default 4) sets each run's length; it runs once per state backend. The
 default run keeps a run's state for 30 s (``run_idle_s``, ``dedup_horizon_s``) so the state
 reaches its steady size within the warm-up; at the defaults (1 h) it does after an hour.
 """
@@ -57,10 +57,11 @@ routes:
   - to: [hook]
 """
 WARM_UP_S = 60.0
+JOB_JVM_ARGS = "-Xms1g -Xmx1g -XX:+AlwaysPreTouch"
 
 
 def _minutes() -> float:
-    return float(os.environ.get("SOAK_MINUTES", "3"))
+    return float(os.environ.get("SOAK_MINUTES", "4"))
 
 
 class Emitter(threading.Thread):
@@ -172,16 +173,26 @@ def _checkpoint_mb(cfg: JobConfig) -> float | None:
 
 
 def _slope_per_min(points: list[tuple[float, float]]) -> float:
-    if len(points) < 3:
-        return float("nan")
-    fit = statistics.linear_regression([t / 60 for t, _ in points], [v for _, v in points])
-    return fit.slope
+    """MB/min, the Theil-Sen slope (the median of the slopes between every two points): robust
+    to the live heap's swing of +-10 MB with the records in flight, where a least-squares line
+    over a few minutes is not."""
+    slopes = [
+        (v2 - v1) / ((t2 - t1) / 60)
+        for i, (t1, v1) in enumerate(points)
+        for t2, v2 in points[i + 1 :]
+        if t2 > t1
+    ]
+    return statistics.median(slopes) if len(points) >= 4 else float("nan")
 
 
+@pytest.mark.timeout(int(_minutes() * 60) + 900)  # the suite's 900 s is for one soak's extras
 @pytest.mark.parametrize("backend", ["hashmap", "rocksdb"])
 def test_soak_with_kills_and_a_failing_destination(
-    broker: Any, tmp_path: Path, backend: str
+    broker: Any, tmp_path: Path, backend: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    # A fixed, pre-touched heap, as a cluster's TaskManager has: RSS then measures what the job
+    # keeps, not the JVM growing its heap towards a quarter of the machine's memory.
+    monkeypatch.setenv("JVM_ARGS", JOB_JVM_ARGS)
     minutes = _minutes()
     total = minutes * 60
     s = isolated_settings(broker, tmp_path / "var", controls=False)
@@ -206,10 +217,14 @@ def test_soak_with_kills_and_a_failing_destination(
         stop_sampling = threading.Event()
 
         def sample() -> None:
-            while not stop_sampling.wait(10.0):
+            n = 0
+            while not stop_sampling.wait(5.0):
                 runner = job.pid()
                 jvm = _jvm_pid(runner) if runner else None
-                heap = _heap_mb(jvm) if jvm else None
+                # RSS every 5 s; the live heap (a full GC, through an attach) every 10 s, as
+                # each measurement costs the JVM memory of its own.
+                n += 1
+                heap = _heap_mb(jvm) if jvm and n % 2 == 0 else None
                 samples.append(
                     (
                         time.monotonic() - t0,
@@ -314,7 +329,13 @@ def test_soak_with_kills_and_a_failing_destination(
     assert st.sent == st.emitted, st
     assert not result.still_parked, result.still_parked
     assert sorted(accepted) == sorted(ids), "an alert is missing or was acted on twice"
-    assert len(heap) >= 3 and heap_slope <= 1.0, heap
+    assert len(heap) >= 4 and heap_slope <= 1.0, heap
+    if backend == "hashmap":
+        # RSS still creeps in the first minutes as the JIT compiles (code cache, metaspace,
+        # malloc arenas): 1.4-4.5 MB/min measured in the default run, slowing down as it goes
+        # (docs/faults.md has a long run). RocksDB's memtables and block cache grow off-heap
+        # towards their configured sizes first, so only the heap is bounded there.
+        assert rss_slope <= 6.0, rss
     assert chk and max(chk[len(chk) // 2 :]) <= 1.5 * max(chk[: max(len(chk) // 2, 1)]) + 0.5, chk
 
 
