@@ -19,7 +19,7 @@ from alerting.config import load_alerting
 from alerting.receiver import LocalReceiver
 from alerting.router import Router
 from alerting.single import RouterBusy
-from alerting.status import router_status
+from alerting.status import RouterStatus, router_status
 from tests.support.alerts import alert, produce_alerts, router_proc
 from tests.support.kafka import wait_until
 from tests.support.webhook import webhook_server
@@ -37,6 +37,10 @@ destinations:
 routes:
   - to: [hook]
 """
+
+
+def _status(s: AppSettings) -> RouterStatus:
+    return router_status(s.connection(), s.topic_alerts, s.router_group, s.alerts_dir)
 
 
 def _router(s: AppSettings, config: Path) -> Router:
@@ -142,14 +146,7 @@ def test_one_router_per_ledger(settings: AppSettings, tmp_path: Path) -> None:
         proc = router_proc(settings, config, ENV)
         try:
             wait_until(
-                lambda: (
-                    router_status(
-                        settings.connection(),
-                        settings.topic_alerts,
-                        settings.router_group,
-                        settings.alerts_dir,
-                    ).running
-                ),
+                lambda: _status(settings).running,
                 timeout=60,
                 what="the router process running",
             )
@@ -176,9 +173,7 @@ def test_offsets_beyond_a_recreated_topic_are_named_and_rewound(
         consumer.commit({TopicPartition(settings.topic_alerts, 0): OffsetAndMetadata(500, "", -1)})
     finally:
         consumer.close()
-    st = router_status(
-        settings.connection(), settings.topic_alerts, settings.router_group, settings.alerts_dir
-    )
+    st = _status(settings)
     assert st.problem is not None and "beyond the end of" in st.problem and "500 > " in st.problem
     with webhook_server() as rx:
         config = tmp_path / "alerting.yaml"
@@ -188,15 +183,7 @@ def test_offsets_beyond_a_recreated_topic_are_named_and_rewound(
         try:
             got = rx.wait_for("/hook", 3, timeout=60)
             wait_until(
-                lambda: (
-                    router_status(
-                        settings.connection(),
-                        settings.topic_alerts,
-                        settings.router_group,
-                        settings.alerts_dir,
-                    ).lag
-                    == 0
-                ),
+                lambda: _status(settings).lag == 0,
                 timeout=60,
                 what="router lag 0",
             )
@@ -204,7 +191,5 @@ def test_offsets_beyond_a_recreated_topic_are_named_and_rewound(
             _stop(router, thread)
     assert router.rewound and router.rewound[0][0] == 500
     assert sorted(r.json()["alert_id"] for r in got) == sorted(a["alert_id"] for a in alerts)
-    after = router_status(
-        settings.connection(), settings.topic_alerts, settings.router_group, settings.alerts_dir
-    )
+    after = _status(settings)
     assert after.problem is None and after.lag == 0
