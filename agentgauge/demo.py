@@ -208,6 +208,104 @@ def _show_halts(s: AppSettings) -> bool:
     return False
 
 
+def _otlp_trace(trace_id: str) -> bytes:
+    """What an OpenTelemetry-instrumented agent's exporter posts (OTLP/JSON): a root span, a
+    chat call with GenAI usage attributes and a tool call; identity on the resource."""
+
+    def attrs(**kv: Any) -> list[dict[str, Any]]:
+        return [
+            {"key": k.replace("__", "."), "value": {"intValue": str(v)}}
+            if isinstance(v, int)
+            else {"key": k.replace("__", "."), "value": {"stringValue": v}}
+            for k, v in kv.items()
+        ]
+
+    t0 = time.time_ns()
+    span = {"traceId": trace_id, "kind": 1, "status": {}}
+    spans = [
+        {
+            **span,
+            "spanId": "b7ad6b7169203331",
+            "parentSpanId": "a1b2c3d4e5f60718",
+            "name": "chat gpt-4o",
+            "startTimeUnixNano": str(t0 + 10**8),
+            "endTimeUnixNano": str(t0 + 9 * 10**8),
+            "attributes": attrs(
+                gen_ai__operation__name="chat",
+                gen_ai__request__model="gpt-4o",
+                gen_ai__usage__input_tokens=2400,
+                gen_ai__usage__output_tokens=310,
+            ),
+        },
+        {
+            **span,
+            "spanId": "c4e1f0a9d8b76532",
+            "parentSpanId": "a1b2c3d4e5f60718",
+            "name": "execute_tool order_lookup",
+            "startTimeUnixNano": str(t0 + 10**9),
+            "endTimeUnixNano": str(t0 + 12 * 10**8),
+            "attributes": attrs(
+                gen_ai__operation__name="execute_tool",
+                gen_ai__tool__name="order_lookup",
+                gen_ai__tool__call__arguments='{"order": "A-1042"}',
+            ),
+        },
+        {
+            **span,
+            "spanId": "a1b2c3d4e5f60718",
+            "name": "invoke_agent refund_approval",
+            "startTimeUnixNano": str(t0),
+            "endTimeUnixNano": str(t0 + 13 * 10**8),
+        },
+    ]
+    resource = {
+        "attributes": attrs(
+            service__name="refund_approval",
+            agentgauge__customer_id="cust-0042",
+            agentgauge__segment="enterprise",
+        )
+    }
+    body = {"resourceSpans": [{"resource": resource, "scopeSpans": [{"spans": spans}]}]}
+    return orjson.dumps(body)
+
+
+def _show_otlp(s: AppSettings) -> bool:
+    """An agent already on OpenTelemetry: its exporter posts a trace to the OTLP receiver (no
+    code change in the agent); the spans arrive on agent-events as contract events."""
+    import httpx
+
+    from agentgauge.otlp.receiver import running
+    from streams.otlp.sink import OtlpSink
+
+    sink = OtlpSink(s)
+    trace_id = secrets.token_hex(16)
+    with running(sink, port=_free_port()) as url:
+        r = httpx.post(
+            f"{url}/v1/traces",
+            content=_otlp_trace(trace_id),
+            headers={"Content-Type": "application/json"},
+            timeout=10,
+        )
+        st = sink.stats()
+        console.print(
+            f"POST {url}/v1/traces -> {r.status_code} {r.text}: {st.spans} spans -> {st.events}"
+            f" events (run_id = trace id {trace_id})"
+        )
+    done = sink.stats().gauge
+    ok = r.status_code == 200 and done.sent == st.events == 4
+    if not ok:
+        console.print(f"[red]the OTLP receiver did not deliver the trace: {done}[/]")
+    return ok
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
 def run_demo(s: AppSettings, runs: int = 2000, keep: bool = False) -> bool:
     """Broker, streaming job, traffic with incidents, alerts as they arrive, weekly scorecard.
     Returns whether every step succeeded."""
@@ -237,6 +335,8 @@ def run_demo(s: AppSettings, runs: int = 2000, keep: bool = False) -> bool:
             breached_run = _show_delivery(receiver, router)
             console.print(Rule("6b. the agent halts, not just the pager (docs/breaker.md)"))
             halted = _show_halts(s)
+            console.print(Rule("6c. an agent already on OpenTelemetry (docs/otlp.md)"))
+            otlp_ok = _show_otlp(s)
         console.print(Rule("7. job status"))
         print_status(job.status(job_config(s)))
         console.print(Rule("8. stop the job with a savepoint (commits the lake's last files)"))
@@ -247,7 +347,7 @@ def run_demo(s: AppSettings, runs: int = 2000, keep: bool = False) -> bool:
 
         with console.status("materializing...") as status:
             report = materialize(s, None, lambda msg: status.update(f"materializing {msg}"))
-        if not print_report(report, s.duckdb_path) or not halted:
+        if not print_report(report, s.duckdb_path) or not (halted and otlp_ok):
             return False
         console.print(Rule("10. the weekly scorecard leadership reads"))
         with connect_utc(str(s.duckdb_path), read_only=True) as conn:

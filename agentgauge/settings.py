@@ -38,6 +38,14 @@ class AppSettings(Settings):
         default_factory=lambda: packaged_path("alerting", "config", "alerting.yaml")
     )
     router_group: str = "agentgauge-alert-router"
+    # OTLP ingest (docs/otlp.md): the identity of spans that name no customer (None: rejected),
+    # the segment of spans that name none, how long a child span waits for its trace to name
+    # the customer, and the receiver's body limit.
+    otlp_default_customer: str | None = None
+    otlp_default_segment: str = Field(default="default", min_length=1)
+    otlp_hold_s: float = Field(default=30.0, ge=0)
+    otlp_max_body_bytes: int = Field(default=8 * 2**20, ge=1024)
+    otlp_bridge_group: str = "agentgauge-otlp-bridge"
 
     @model_validator(mode="before")
     @classmethod

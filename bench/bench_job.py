@@ -295,13 +295,15 @@ def state_footprint(
                     time.sleep(ahead)
             g.flush(60)
         time.sleep(2 * cfg.checkpoint_interval_s)  # a checkpoint of the state at the end
+        # Measured while the job runs: a stop with a savepoint discards the checkpoints.
+        done = sorted(cfg.checkpoint_dir.glob("*/chk-*/_metadata"), key=lambda m: m.stat().st_mtime)
+        chk = done[-1].parent
+        files = [f for f in chk.rglob("*") if f.is_file()]
+        files += [f for f in (chk.parent / "shared").rglob("*") if f.is_file()]
+        size = sum(f.stat().st_size for f in files)
     finally:
         job.stop()
-    done = sorted(cfg.checkpoint_dir.glob("*/chk-*/_metadata"), key=lambda m: m.stat().st_mtime)
-    chk = done[-1].parent
-    files = [f for f in chk.rglob("*") if f.is_file()]
-    files += [f for f in (chk.parent / "shared").rglob("*") if f.is_file()]
-    return sum(f.stat().st_size for f in files), int(rate * horizon_s)
+    return size, int(rate * horizon_s)
 
 
 def print_state(s: Settings, tmp: Path, rate: int, horizon_s: float) -> None:

@@ -114,11 +114,14 @@ class _Compiled:
     prefilter: tuple[str, ...]
     fold_case: bool
 
-    def may_match(self, text: str) -> bool:
+    def may_match(self, text: str, lowered: str) -> bool:
         if not self.prefilter:
             return True
-        haystack = text.lower() if self.fold_case else text
+        haystack = lowered if self.fold_case else text
         return any(p in haystack for p in self.prefilter)
+
+
+_MAX_KEY_VERDICTS = 10_000
 
 
 def normalise_key(key: object) -> str:
@@ -137,6 +140,9 @@ class Redactor:
         self._email = re.compile(emails[0]) if emails else None
         self._keys = tuple((normalise_key(k), k) for k in config.keys)
         self._compiled = [self._compile(p) for p in config.patterns]
+        # Keys repeat (the event fields, an agent's attribute names): their verdict is kept,
+        # bounded so that made-up keys cannot grow it.
+        self._key_verdicts: dict[str, str | None] = {}
         self.redacted = 0
 
     @classmethod
@@ -164,17 +170,22 @@ class Redactor:
 
     def sensitive_key(self, key: object) -> str | None:
         """The rule name a key matches (its value is redacted whole), or None."""
+        if type(key) is str and key in self._key_verdicts:
+            return self._key_verdicts[key]
         k = normalise_key(key)
-        for norm, name in self._keys:
-            if k.endswith(norm):
-                return name
-        return None
+        verdict = next((name for norm, name in self._keys if k.endswith(norm)), None)
+        if type(key) is str and len(key) <= 200 and len(self._key_verdicts) < _MAX_KEY_VERDICTS:
+            self._key_verdicts[key] = verdict
+        return verdict
 
     def text(self, value: str) -> str:
         out = value
+        lowered = value.lower()
         for c in self._compiled:
-            if c.may_match(out):
-                out = c.regex.sub(c.replace, out)
+            if c.may_match(out, lowered):
+                new = c.regex.sub(c.replace, out)
+                if new != out:
+                    out, lowered = new, new.lower()
         if out != value:
             self.redacted += 1
         return out

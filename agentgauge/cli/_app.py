@@ -15,6 +15,7 @@ from agentgauge.cli import (
     jobs,
     lake,
     oncall,
+    otlp,
     topics,
     warehouse,
 )
@@ -34,6 +35,7 @@ GROUPS: list[tuple[typer.Typer, str | None]] = [
     (jobs.app, "jobs"),
     (alerts.app, "alerts"),
     (breaker.app, "breaker"),
+    (otlp.app, "otlp"),
     (lake.app, "lake"),
     (warehouse.app, None),  # materialize, scorecard
     (oncall.app, None),  # replay, audit

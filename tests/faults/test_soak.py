@@ -1,9 +1,9 @@
 """R5: a soak at a sustained rate with a scripted timeline: the job killed -9 and restarted, the
 router killed -9 and restarted, the destination answering 503 then 429, then hanging.
 
-- the job's heap (live, after a full GC) and RSS slopes after warm-up are printed; the heap
-  does not keep growing (last quarter within 32 MB of the first), RSS <= 8 MB/min (the JIT
-  still compiles then);
+- the job's live heap (objects alive after a full GC) and RSS slopes after warm-up are printed;
+  the heap's <= 1 MB/min; RSS without the JIT's code cache (which fills for the first minutes
+  of a JVM's life) <= 1 MB/min, RSS itself <= 8 MB/min;
 - the checkpoint size plateaus;
 - no alert is missing, each reached the destination exactly once (by idempotency key), and
   none stays parked once the destination recovers and on-call runs ``alerts redeliver``.
@@ -58,7 +58,8 @@ routes:
   - to: [hook]
 """
 WARM_UP_S = 60.0
-JOB_JVM_ARGS = "-Xms1g -Xmx1g -XX:+AlwaysPreTouch"
+# Native memory tracking: RSS net of the JIT's code cache (below) is read from it.
+JOB_JVM_ARGS = "-Xms1g -Xmx1g -XX:+AlwaysPreTouch -XX:NativeMemoryTracking=summary"
 
 
 def _minutes() -> float:
@@ -141,16 +142,17 @@ def _jvm_pid(runner_pid: int) -> int | None:
 
 
 def _heap_mb(pid: int) -> float | None:
-    """Live heap after a full GC (``jcmd GC.run`` then ``GC.heap_info``)."""
+    """The live heap: the bytes of every object alive after a full GC, counted by the class
+    histogram in the same pause. (``GC.run`` then ``GC.heap_info`` read 20-40 MB more at random:
+    what the job allocated between the two attaches, not what it keeps.)"""
     try:
-        subprocess.run(["jcmd", str(pid), "GC.run"], capture_output=True, timeout=60, check=True)
         out = subprocess.run(
-            ["jcmd", str(pid), "GC.heap_info"], capture_output=True, timeout=60, check=True
+            ["jcmd", str(pid), "GC.class_histogram"], capture_output=True, timeout=60, check=True
         ).stdout.decode()
     except (subprocess.SubprocessError, OSError):
         return None
-    found = re.search(r"used (\d+)K", out)
-    return int(found.group(1)) / 1024 if found else None
+    found = re.search(r"^Total\s+\d+\s+(\d+)\s*$", out, re.MULTILINE)
+    return int(found.group(1)) / 2**20 if found else None
 
 
 def _rss_mb(pid: int) -> float | None:
@@ -159,6 +161,22 @@ def _rss_mb(pid: int) -> float | None:
     except OSError:
         return None
     found = re.search(r"VmRSS:\s+(\d+) kB", status)
+    return int(found.group(1)) / 1024 if found else None
+
+
+def _code_cache_mb(pid: int) -> float | None:
+    """What the JIT's compiled code holds (NMT's "Code" committed): it fills for the first
+    minutes of a JVM's life as C2 compiles the hot paths, then stops."""
+    try:
+        out = subprocess.run(
+            ["jcmd", str(pid), "VM.native_memory", "summary"],
+            capture_output=True,
+            timeout=60,
+            check=True,
+        ).stdout.decode()
+    except (subprocess.SubprocessError, OSError):
+        return None
+    found = re.search(r"-\s+Code \(reserved=\d+KB, committed=(\d+)KB", out)
     return int(found.group(1)) / 1024 if found else None
 
 
@@ -206,7 +224,8 @@ def test_soak_with_kills_and_a_failing_destination(
         group_id=f"g-soak-{s.topic_events[-8:]}",
     )
     job = LocalJob(s)
-    samples: list[tuple[float, float | None, float | None, float | None]] = []
+    # (t, live heap, RSS, RSS without the code cache, checkpoint), MB
+    samples: list[tuple[float, float | None, float | None, float | None, float | None]] = []
     events_log: list[str] = []
     with webhook_server() as rx:
         config = tmp_path / "alerting.yaml"
@@ -226,14 +245,10 @@ def test_soak_with_kills_and_a_failing_destination(
                 # each measurement costs the JVM memory of its own.
                 n += 1
                 heap = _heap_mb(jvm) if jvm and n % 2 == 0 else None
-                samples.append(
-                    (
-                        time.monotonic() - t0,
-                        heap,
-                        _rss_mb(jvm) if jvm else None,
-                        _checkpoint_mb(cfg),
-                    )
-                )
+                rss = _rss_mb(jvm) if jvm else None
+                code = _code_cache_mb(jvm) if jvm else None
+                net = rss - code if rss is not None and code is not None else None
+                samples.append((time.monotonic() - t0, heap, rss, net, _checkpoint_mb(cfg)))
 
         def at(fraction: float) -> None:
             until = t0 + fraction * total
@@ -292,7 +307,9 @@ def test_soak_with_kills_and_a_failing_destination(
         router.communicate(timeout=60)
         # On-call, once the destination works again: re-send what the outage parked.
         result = redeliver(load_alerting(config, env=ENV), s.alerts_dir)
-        verifier = payloads.WebhookVerifier(SECRET)
+        # Checked after the soak: a request is as old as the soak (the receiver's 5-minute
+        # tolerance is for requests checked as they arrive).
+        verifier = payloads.WebhookVerifier(SECRET, tolerance_s=total + 900)
         accepted: list[str] = []
         for r in list(rx.requests):
             # Status 0: answered 200 after the client gave up waiting (the hanging phase).
@@ -301,18 +318,24 @@ def test_soak_with_kills_and_a_failing_destination(
                 accepted.append(r.json()["alert_id"])
 
     warm = restarted + WARM_UP_S
-    heap = [(t, h) for t, h, _, _ in samples if t >= warm and h is not None]
-    rss = [(t, r) for t, _, r, _ in samples if t >= warm and r is not None]
-    chk = [c for t, _, _, c in samples if t >= warm and c is not None]
+    heap = [(t, h) for t, h, _, _, _ in samples if t >= warm and h is not None]
+    rss = [(t, r) for t, _, r, _, _ in samples if t >= warm and r is not None]
+    net = [(t, n) for t, _, _, n, _ in samples if t >= warm and n is not None]
+    chk = [c for t, _, _, _, c in samples if t >= warm and c is not None]
     heap_slope, rss_slope = _slope_per_min(heap), _slope_per_min(rss)
+    net_slope = _slope_per_min(net)
     print(f"soak ({backend}, {minutes:g} min): {'; '.join(events_log)}; SDK {st}")
     print(
-        "t s, heap MB, RSS MB, checkpoint MB: "
+        "t s, heap MB, RSS MB, RSS without code cache MB, checkpoint MB: "
         + ", ".join(
-            f"({t:.0f}, {h or 0:.1f}, {r or 0:.0f}, {c or 0:.2f})" for t, h, r, c in samples
+            f"({t:.0f}, {h or 0:.1f}, {r or 0:.0f}, {n or 0:.1f}, {c or 0:.2f})"
+            for t, h, r, n, c in samples
         )
     )
-    print(f"after warm-up: heap {heap_slope:+.2f} MB/min, RSS {rss_slope:+.2f} MB/min")
+    print(
+        f"after warm-up: heap {heap_slope:+.2f} MB/min, RSS {rss_slope:+.2f} MB/min"
+        f" ({net_slope:+.2f} without the JIT's code cache)"
+    )
     faults.record(
         test=f"R5 soak ({backend}, {minutes:g} min)",
         trials=1,
@@ -324,27 +347,29 @@ def test_soak_with_kills_and_a_failing_destination(
             "alerts delivered": len(set(accepted)),
             "duplicated": len(accepted) - len(set(accepted)),
             "lost": len(ids - set(accepted)),
-            "heap slope MB/min": f"{heap_slope:+.2f} (RSS {rss_slope:+.2f})",
+            "heap slope MB/min": f"{heap_slope:+.2f} (RSS {rss_slope:+.2f}, {net_slope:+.2f})",
         },
     )
     assert st.sent == st.emitted, st
     assert not result.still_parked, result.still_parked
     assert sorted(accepted) == sorted(ids), "an alert is missing or was acted on twice"
-    # The live heap swings 95-125 MB with the records in flight (the state's checkpoint stays
-    # flat at 0.8 MB), so a few minutes do not pin its slope to 1 MB/min (measured: +0.2 to +8.3
-    # MB/min in 4-minute runs): the slope is printed, and what is held is that the heap does not
-    # keep growing: its last quarter's median within 32 MB of its first quarter's.
+    # The live heap (objects alive after a full GC, ~84 MB, steady within +-0.3 MB) must not
+    # grow: its slope after warm-up at most 1 MB/min.
     assert len(heap) >= 4, heap
-    quarter = max(len(heap) // 4, 1)
-    first_q = statistics.median(v for _, v in heap[:quarter])
-    last_q = statistics.median(v for _, v in heap[-quarter:])
-    assert last_q - first_q <= 32.0, heap
+    assert heap_slope <= 1.0, heap
+    # RSS: the JIT's code cache still fills for the first ~5 minutes of a JVM's life (the job
+    # was restarted at 10%): +1.7 to +3.8 MB/min measured here in the default run, +0.3 MB/min
+    # in a 15-minute one (docs/faults.md). Without it, what the process holds grows <= 1 MB/min.
+    assert len(net) >= 4, net
     if backend == "hashmap":
-        # RSS still creeps in the first minutes as the JIT compiles (code cache, metaspace,
-        # malloc arenas): 1.4-5.0 MB/min measured in the default run, slowing down as it goes
-        # (docs/faults.md has a long run). RocksDB's memtables and block cache grow off-heap
-        # towards their configured sizes first, so only the heap is bounded there.
+        assert net_slope <= 1.0, net
         assert rss_slope <= 8.0, rss
+    else:
+        # RocksDB's memtables and block cache (native memory, not in NMT) grow towards the
+        # managed memory Flink gives them (128 MB in a local MiniCluster): +3 MB/min in the
+        # default run. Bounded by that budget, not by a slope in four minutes.
+        growth = max(n for _, n in net) - min(n for _, n in net)
+        assert growth <= 160.0, net
     assert chk and max(chk[len(chk) // 2 :]) <= 1.5 * max(chk[: max(len(chk) // 2, 1)]) + 0.5, chk
 
 
