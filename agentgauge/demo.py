@@ -350,11 +350,17 @@ def run_demo(s: AppSettings, runs: int = 2000, keep: bool = False) -> bool:
         if not print_report(report, s.duckdb_path) or not (halted and otlp_ok):
             return False
         console.print(Rule("10. the weekly scorecard leadership reads"))
+        from assets.report.asset import write_report
+
         with connect_utc(str(s.duckdb_path), read_only=True) as conn:
             console.print(render_table(query_scorecard(conn, None, None, None)))
+            page, _ = write_report(conn, None, None, s.reports_dir)
         console.print(
             f"query it yourself: duckdb -readonly {s.duckdb_path} "
             '"SELECT * FROM scorecard ORDER BY week_start DESC"'
+        )
+        console.print(
+            f"the weekly review (HTML, docs/report.md): {page.resolve().as_uri()}", soft_wrap=True
         )
         if breached_run:
             console.print(

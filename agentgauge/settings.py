@@ -8,7 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from pydantic import Field, model_validator
+from pydantic import Field, SecretStr, model_validator
 
 from streams.packaged import packaged_path
 from streams.settings import Settings
@@ -21,6 +21,7 @@ _DERIVED = {
     "checkpoint_dir": Path("checkpoints"),
     "reports_dir": Path("reports"),
     "alerts_dir": Path("alerts"),
+    "cluster_dir": Path("flink-cluster"),
 }
 
 
@@ -32,8 +33,15 @@ class AppSettings(Settings):
     checkpoint_dir: Path = _VAR / _DERIVED["checkpoint_dir"]
     reports_dir: Path = _VAR / _DERIVED["reports_dir"]
     alerts_dir: Path = _VAR / _DERIVED["alerts_dir"]
+    # `agentgauge cluster up`'s standalone Flink cluster (its conf, logs, pids); `jobs start
+    # --cluster` runs the job there, or on the session cluster whose REST address is
+    # flink_cluster (host:port) when that is set.
+    cluster_dir: Path = _VAR / _DERIVED["cluster_dir"]
+    flink_cluster: str | None = None
     # None: the packaged default (streams/config/ceilings.yaml).
     ceilings_file: Path | None = None
+    gates_file: Path | None = None  # release gates (docs/gates.md); None: the packaged file
+    gate_secret: SecretStr | None = None  # signs `gate --on-fail-webhook` rollback requests
     alerting_file: Path = Field(
         default_factory=lambda: packaged_path("alerting", "config", "alerting.yaml")
     )

@@ -10,7 +10,7 @@ import os
 from collections.abc import Mapping
 from datetime import datetime, time
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
@@ -79,6 +79,12 @@ class _Destination(_Strict):
 
 class SlackDestination(_Destination):
     type: Literal["slack"]
+    # The weekly report's file goes through Slack's files API, which needs a bot token (an
+    # incoming webhook can only post text): with both set, the report is uploaded to `channel`
+    # with the headline as its comment; without, the message links to the report.
+    bot_token_env: str | None = None
+    channel: str | None = None
+    api_url: str = "https://slack.com/api"
 
 
 class PagerDutyDestination(_Destination):
@@ -121,6 +127,13 @@ class Route(_Strict):
     to: list[str] = Field(min_length=1)
 
 
+class ReportDelivery(_Strict):
+    """Where the weekly report goes on the Monday schedule (docs/report.md)."""
+
+    to: list[str] = Field(min_length=1)
+    base_url: str = ""  # prefix of the link readers open (where var/reports is served)
+
+
 class Defaults(_Strict):
     timeout_seconds: float = Field(default=5.0, gt=0)
     retry: Retry = Field(default_factory=Retry)
@@ -135,6 +148,7 @@ class AlertingFile(_Strict):
     defaults: Defaults = Field(default_factory=Defaults)
     destinations: dict[str, Destination] = Field(min_length=1)
     routes: list[Route] = Field(min_length=1)
+    reports: ReportDelivery | None = None
 
 
 class ResolvedDestination(BaseModel):
@@ -148,6 +162,9 @@ class ResolvedDestination(BaseModel):
     retry: Retry
     quiet_hours: QuietHours | None = None
     rate_limit: RateLimit | None = None
+    slack_bot_token: SecretStr | None = None
+    slack_channel: str | None = None
+    slack_api_url: str = "https://slack.com/api"
 
 
 class AlertingConfig(BaseModel):
@@ -155,6 +172,7 @@ class AlertingConfig(BaseModel):
     max_alert_age_minutes: float
     destinations: dict[str, ResolvedDestination]
     routes: list[Route]
+    reports: ReportDelivery | None = None
 
     def destinations_for(self, alert: Mapping[str, object]) -> list[str]:
         """Every destination of every route whose match fits (the union, in file order)."""
@@ -189,6 +207,15 @@ def _resolve(
     if not url.startswith(("http://", "https://")):
         raise AlertingConfigError(f"{where}: url must start with http:// or https://")
     secret: str | None = None
+    slack: dict[str, Any] = {}
+    if isinstance(d, SlackDestination) and (d.bot_token_env or d.channel):
+        if not (d.bot_token_env and d.channel):
+            raise AlertingConfigError(f"{where}: give both bot_token_env and channel, or neither")
+        slack = {
+            "slack_bot_token": SecretStr(_env(d.bot_token_env, f"{where}.bot_token_env", env)),
+            "slack_channel": d.channel,
+            "slack_api_url": d.api_url.rstrip("/"),
+        }
     if isinstance(d, PagerDutyDestination):
         secret = _env(d.routing_key_env, f"{where}.routing_key_env", env)
     elif isinstance(d, WebhookDestination):
@@ -202,6 +229,7 @@ def _resolve(
         retry=d.retry or defaults.retry,
         quiet_hours=d.quiet_hours,
         rate_limit=d.rate_limit,
+        **slack,
     )
 
 
@@ -227,6 +255,15 @@ def load_alerting(path: Path, env: Mapping[str, str] | None = None) -> AlertingC
         unknown = [d for d in route.to if d not in parsed.destinations]
         if unknown:
             raise AlertingConfigError(f"{path}: routes.{i}.to: unknown destination(s) {unknown}")
+    if parsed.reports is not None:
+        unknown = [d for d in parsed.reports.to if d not in parsed.destinations]
+        if unknown:
+            raise AlertingConfigError(f"{path}: reports.to: unknown destination(s) {unknown}")
+        paging = [d for d in parsed.reports.to if parsed.destinations[d].type == "pagerduty"]
+        if paging:
+            raise AlertingConfigError(
+                f"{path}: reports.to: {paging} page on-call; a report goes to Slack or a webhook"
+            )
     try:
         destinations = {
             n: _resolve(n, d, parsed.defaults, env) for n, d in parsed.destinations.items()
@@ -238,4 +275,5 @@ def load_alerting(path: Path, env: Mapping[str, str] | None = None) -> AlertingC
         max_alert_age_minutes=parsed.defaults.max_alert_age_minutes,
         destinations=destinations,
         routes=parsed.routes,
+        reports=parsed.reports,
     )

@@ -29,5 +29,11 @@ def iso_week_start(week: str) -> str:
     return monday.isoformat()
 
 
+def iso_week(week_start: str) -> str:
+    """'2026-11-09' -> '2026-W46' (the ISO week a Monday starts)."""
+    year, num, _ = date.fromisoformat(week_start).isocalendar()
+    return f"{year}-W{num:02d}"
+
+
 def week_end(week_start: str) -> str:
     return (date.fromisoformat(week_start) + timedelta(days=7)).isoformat()

@@ -79,7 +79,7 @@ def raw_events(
     rejected_files: dict[str, int] = {}
     days = context.partition_keys
     with warehouse.connect() as conn:
-        q.run(conn, "create_events")
+        q.ensure_events(conn)
         for day in days:
             files = lake.files(day)
             conn.execute("BEGIN TRANSACTION")

@@ -1,4 +1,4 @@
-"""Resources: the DuckDB warehouse, the lake, and the alerts source."""
+"""Resources: the DuckDB warehouse, the lake, the alerts source and the gates file."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ import duckdb
 import orjson
 from dagster_duckdb import DuckDBResource
 
+from assets.gates import Gates, load_gates
 from streams import lake as lake_layout
 from streams.kafka import Connection
 
@@ -44,6 +45,16 @@ class Lake(dg.ConfigurableResource):  # type: ignore[type-arg]
         files = self.files(day)
         newest = max((Path(f).stat().st_mtime for f in files), default=0.0)
         return f"{day}:{len(files)}:{newest:.3f}"
+
+
+class GatesFile(dg.ConfigurableResource):  # type: ignore[type-arg]
+    """``gates.yaml`` (docs/gates.md): the release gates and the gold-set pass mark. Empty
+    ``path``: the packaged default."""
+
+    path: str = ""
+
+    def load(self) -> Gates:
+        return load_gates(Path(self.path) if self.path else None)
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,7 @@ from assets import _db as q
 from assets._factories import weekly_table
 from assets.partitions import week_end, weekly
 from assets.quality import run_suite
-from assets.resources import Warehouse
+from assets.resources import GatesFile, Warehouse
 
 RATES = [
     "success_rate",
@@ -21,6 +21,7 @@ RATES = [
     "retry_rate",
     "latest_prompt_share",
     "latest_policy_share",
+    "quality_pass_rate",
 ]
 
 
@@ -31,7 +32,7 @@ RATES = [
 )
 def runs(warehouse: Warehouse) -> dg.MaterializeResult:
     with warehouse.connect() as conn:
-        q.run(conn, "create_events")
+        q.ensure_events(conn)
         q.run(conn, "runs_rebuild")
         n, weeks = conn.execute("SELECT count(*), count(DISTINCT week_start) FROM runs").fetchone()  # type: ignore[misc]
     return dg.MaterializeResult(metadata={"runs": int(n), "weeks": int(weeks)})
@@ -109,9 +110,10 @@ def _totals(conn: Any, weeks: list[str]) -> pd.DataFrame:
     backfill_policy=dg.BackfillPolicy.single_run(),
 )
 def scorecards(
-    context: dg.AssetExecutionContext, warehouse: Warehouse
+    context: dg.AssetExecutionContext, warehouse: Warehouse, gates: GatesFile
 ) -> Iterator[dg.MaterializeResult | dg.AssetCheckResult]:
     weeks = list(context.partition_keys)
+    pass_mark = gates.load().defaults.quality_pass_mark
     with warehouse.connect() as conn:
         for week in weeks:
             start = date.fromisoformat(week)
@@ -120,9 +122,9 @@ def scorecards(
                 "scorecard_stage",
                 week_start=start,
                 week_end=date.fromisoformat(week_end(week)),
+                quality_pass_mark=pass_mark,
             )
-            q.run(conn, "scorecard_create")
-            q.run(conn, "rollup_create")
+            q.ensure_scorecards(conn)
             conn.execute("BEGIN TRANSACTION")
             q.run(conn, "scorecard_delete_week", week_start=start)
             q.run(conn, "scorecard_insert_week")

@@ -14,6 +14,9 @@ Then the alert latency of the streaming job, and the state at steady state: the 
 horizons, and the newest checkpoint's bytes per event held (one horizon of events) are printed
 for both state backends, with what that makes at 1k events/s and the default 1 h horizons.
 ``--state-only`` runs just that.
+
+``--cluster``: the whole job on a standalone Flink cluster (2 TaskManagers x 2 slots, started
+for the run) at parallelism 1, 2 and 4, beside the MiniCluster at the same parallelism.
 """
 
 from __future__ import annotations
@@ -27,10 +30,11 @@ import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 import orjson
 from kafka import TopicPartition
+from pyflink.common import Configuration
 from pyflink.table import EnvironmentSettings, TableEnvironment
 
 import sql
@@ -39,8 +43,13 @@ from agentgauge.settings import AppSettings as Settings
 from agentgauge.simulate import SimConfig, simulate
 from agentgauge.wiring import job_config
 from bench.common import bench_broker, print_table
+from jobs.config import JobConfig
+from jobs.flink_rest import TERMINAL, FlinkRest
+from jobs.pipeline import build
+from jobs.plan import execute
 from jobs.runner import submit
 from jobs.sql_render import anomaly_config, sql_str, with_options
+from jobs.standalone import StandaloneCluster
 from jobs.udf import udf_jar
 from streams.ceilings import Ceilings
 from streams.client import Gauge
@@ -158,10 +167,10 @@ def baseline(s: Settings, topic: str, until: dict[int, int], kind: Baseline) -> 
     return time.perf_counter() - t
 
 
-def full(s: Settings, tmp: Path, until: dict[int, int]) -> float:
-    """The whole job, bounded at ``until`` (what ``run_bounded`` does, at a chosen end)."""
+def bounded_config(s: Settings, tmp: Path, until: dict[int, int], **overrides: Any) -> JobConfig:
+    """The whole job's configuration, bounded at ``until``, with a group and paths of its own."""
     run = uuid.uuid4().hex[:6]
-    config = job_config(
+    return job_config(
         s,
         group_id=f"b-{run}",
         lake_path=tmp / run / "lake",
@@ -169,10 +178,83 @@ def full(s: Settings, tmp: Path, until: dict[int, int]) -> float:
         checkpoint_interval_s=10.0,
         bounded=True,
         bounded_offsets=bounded_offsets_option(until),
+        **overrides,
     )
+
+
+def full(s: Settings, tmp: Path, until: dict[int, int], parallelism: int = 2) -> float:
+    """The whole job in this process's MiniCluster, bounded at ``until`` (what ``run_bounded``
+    does, at a chosen end)."""
+    config = bounded_config(s, tmp, until, parallelism=parallelism)
     t = time.perf_counter()
     submit(config).wait()
     return time.perf_counter() - t
+
+
+def on_cluster(s: Settings, tmp: Path, until: dict[int, int], rest: str, parallelism: int) -> float:
+    """The whole job, bounded at ``until``, submitted to the standalone cluster at ``rest``
+    (its tasks in the TaskManagers' JVMs, exchanging data over the network stack)."""
+    config = bounded_config(s, tmp, until, parallelism=parallelism, cluster=rest)
+    host, _, port = rest.partition(":")
+    conf = Configuration()
+    conf.set_string("execution.target", "remote")
+    conf.set_string("rest.address", host)
+    conf.set_string("rest.port", port)
+    t_env = TableEnvironment.create(
+        EnvironmentSettings.new_instance().in_streaming_mode().with_configuration(conf).build()
+    )
+    t = time.perf_counter()
+    client = execute(t_env, build(t_env, config), config).get_job_client()
+    assert client is not None
+    # Polled over REST: the client's own wait for the result once failed with
+    # FlinkJobNotFoundException for a job that had finished.
+    job_id, api = str(client.get_job_id()), FlinkRest(rest)
+    while (state := api.state(job_id)) not in TERMINAL:
+        time.sleep(0.2)
+    if state != "FINISHED":
+        raise RuntimeError(f"cluster job {job_id} ended {state}: {api.root_exception(job_id)}")
+    return time.perf_counter() - t
+
+
+def print_cluster(s: Settings, tmp: Path, events: int) -> None:
+    """The job on a standalone cluster (2 TaskManagers x 2 slots) at parallelism 1, 2 and 4,
+    beside the MiniCluster at the same parallelism, over the same topic, steady rates as above."""
+    n = fill(s, events)
+    half = true_end_offsets(s.connection(), s.topic_events)
+    n2 = n + fill(s, events, seed=4, start=datetime(2026, 11, 9, tzinfo=UTC))
+    end = true_end_offsets(s.connection(), s.topic_events)
+    cluster = StandaloneCluster(tmp / "flink-cluster")
+    state = cluster.up(taskmanagers=2, slots_per_taskmanager=2)
+    rows = []
+    try:
+        for p in (1, 2, 4):
+            mini = [full(s, tmp, u, p) for u in (half, half, end)][1:]
+            remote = [on_cluster(s, tmp, u, state.rest_address, p) for u in (half, half, end)][1:]
+            mini_rate = (n2 - n) / (mini[1] - mini[0])
+            remote_rate = (n2 - n) / (remote[1] - remote[0])
+            rows.append(
+                [
+                    str(p),
+                    f"{mini_rate:,.0f}",
+                    f"{remote_rate:,.0f}",
+                    f"{remote_rate / mini_rate:.2f}x",
+                    f"{remote[0]:.1f} / {remote[1]:.1f}",
+                ]
+            )
+    finally:
+        cluster.down()
+    print_table(
+        f"The job on a standalone cluster (2 TaskManagers x 2 slots, one 2-core host) vs the"
+        f" MiniCluster, same topic, same run: {n:,} and {n2:,} events",
+        [
+            "parallelism",
+            "MiniCluster events/s",
+            "cluster events/s",
+            "cluster / MiniCluster",
+            f"cluster wall s ({n:,} / {n2:,})",
+        ],
+        rows,
+    )
 
 
 def alert_latency(s: Settings, tmp: Path, runs: int) -> list[float]:
@@ -340,9 +422,17 @@ def main() -> None:
     ap.add_argument("--state-rate", type=int, default=500, help="events/s of the state run")
     ap.add_argument("--state-horizon", type=float, default=60.0, help="seconds")
     ap.add_argument("--state-only", action="store_true", help="only the state measurement")
+    ap.add_argument(
+        "--cluster",
+        action="store_true",
+        help="only the standalone cluster at parallelism 1, 2, 4 beside the MiniCluster",
+    )
     args = ap.parse_args()
     with bench_broker() as s, tempfile.TemporaryDirectory() as tmp_s:
         tmp = Path(tmp_s)
+        if args.cluster:
+            print_cluster(s, tmp, args.events)
+            return
         if args.state_only:
             print_state(s, tmp, args.state_rate, args.state_horizon)
             return

@@ -13,10 +13,14 @@ from assets import alerts as alerts_assets
 from assets import raw_events as raw_assets
 from assets import scorecards as scorecard_assets
 from assets.partitions import daily, weekly
+from assets.report import asset as report_asset
 from assets.resources import Lake
+from dagster_project import report_delivery
 from dagster_project.resources import PipelineSettings, build_resources
 
-ALL_ASSETS = dg.load_assets_from_modules([raw_assets, scorecard_assets, alerts_assets])
+ALL_ASSETS = dg.load_assets_from_modules(
+    [raw_assets, scorecard_assets, alerts_assets, report_asset, report_delivery]
+)
 # The weekly scorecard tables: every weekly-partitioned asset (the `scorecards` group but the
 # unpartitioned view on top of them).
 WEEKLY = dg.AssetSelection.groups("scorecards") - dg.AssetSelection.assets("scorecard_view")
@@ -24,7 +28,13 @@ WEEKLY = dg.AssetSelection.groups("scorecards") - dg.AssetSelection.assets("scor
 daily_ingest = dg.define_asset_job(
     "daily_ingest", selection=dg.AssetSelection.assets("raw_events"), partitions_def=daily
 )
-weekly_scorecard = dg.define_asset_job("weekly_scorecard", selection=WEEKLY, partitions_def=weekly)
+# The Monday job: the week's tables, then its report, then the report's delivery
+# (`agentgauge materialize` runs WEEKLY alone: a backfill sends nothing).
+weekly_scorecard = dg.define_asset_job(
+    "weekly_scorecard",
+    selection=WEEKLY | dg.AssetSelection.groups("report"),
+    partitions_def=weekly,
+)
 refresh_runs = dg.define_asset_job(
     "refresh_runs_alerts_view",
     selection=dg.AssetSelection.assets("runs", "alerts", "scorecard_view"),

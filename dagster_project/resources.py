@@ -5,7 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Protocol
 
-from assets.resources import AlertsSource, Lake, Warehouse
+from assets.report.asset import Reports
+from assets.resources import AlertsSource, GatesFile, Lake, Warehouse
+from dagster_project.report_delivery import ReportDestinations
 from streams.kafka import Connection
 
 
@@ -20,6 +22,14 @@ class PipelineSettings(Protocol):
     def topic_alerts(self) -> str: ...
     @property
     def var_dir(self) -> Path: ...
+    @property
+    def gates_file(self) -> Path | None: ...
+    @property
+    def reports_dir(self) -> Path: ...
+    @property
+    def alerts_dir(self) -> Path: ...
+    @property
+    def alerting_file(self) -> Path: ...
     def connection(self) -> Connection: ...
 
 
@@ -28,4 +38,9 @@ def build_resources(settings: PipelineSettings) -> dict[str, Any]:
         "warehouse": Warehouse(database=str(settings.duckdb_path)),
         "lake": Lake(path=str(settings.lake_path)),
         "alerts_source": AlertsSource(settings.connection(), settings.topic_alerts),
+        "gates": GatesFile(path=str(settings.gates_file) if settings.gates_file else ""),
+        "reports": Reports(path=str(settings.reports_dir)),
+        "report_destinations": ReportDestinations(
+            alerting_file=str(settings.alerting_file), alerts_dir=str(settings.alerts_dir)
+        ),
     }

@@ -52,6 +52,9 @@ class JobConfig(BaseModel):
     ts_max_skew_s: int = Field(default=300, ge=0)
     idle_timeout_s: int = Field(default=30, ge=0, description="0 = no idleness (bounded runs)")
     parallelism: int = Field(default=2, ge=1)
+    # The REST address (host:port) of a Flink session cluster to run on (`jobs start --cluster`,
+    # jobs/cluster_main.py); None: a MiniCluster in the runner's own process.
+    cluster: str | None = None
     # Failover restarts of a streaming job (by the runner, from the newest checkpoint, with the
     # replay guard): at most this many within restart_window_s, restart_delay_s apart; then the
     # job fails and `jobs status` says why. A bounded run never restarts: it fails.
@@ -93,6 +96,12 @@ class JobConfig(BaseModel):
     def keyed_state_ttl_hours(self) -> float:
         """The TTL of keyed state other than runs' (customer-hours, workflow baselines)."""
         return self.state_ttl_hours or self.ceilings.windows.baseline_hours + 1.0
+
+    def savepoint_location(self) -> str:
+        """Where savepoints go: ``savepoints`` beside the checkpoints (a URI)."""
+        if self.checkpoint_uri:
+            return self.checkpoint_uri.rstrip("/").rsplit("/", 1)[0] + "/savepoints"
+        return (self.checkpoint_dir.parent / "savepoints").resolve().as_uri()
 
     def late_location(self) -> str:
         """Where the late-event records go: beside the lake, never in it (``<lake>-late``)."""

@@ -99,6 +99,10 @@ def render_all(config: JobConfig) -> list[tuple[str, str]]:
     return [(name, render(sql, params)) for name, sql in statements()]
 
 
+def pipeline_name(config: JobConfig) -> str:
+    return f"agentgauge-job ({config.group_id})"
+
+
 def configure(t_env: TableEnvironment, config: JobConfig) -> None:
     c = t_env.get_config()
     c.set("table.local-time-zone", "UTC")
@@ -116,6 +120,7 @@ def configure(t_env: TableEnvironment, config: JobConfig) -> None:
         "execution.checkpointing.dir",
         config.checkpoint_uri or config.checkpoint_dir.resolve().as_uri(),
     )
+    c.set("execution.checkpointing.savepoint-dir", config.savepoint_location())
     c.set("execution.checkpointing.externalized-checkpoint-retention", "RETAIN_ON_CANCELLATION")
     c.set("execution.checkpointing.num-retained", "3")
     c.set("state.backend.type", config.state_backend)
@@ -131,7 +136,8 @@ def configure(t_env: TableEnvironment, config: JobConfig) -> None:
     # Network buffers flush at least this often: an alert crosses ~5 exchanges on its way out,
     # and the 100 ms default adds up to half a second of alert latency.
     c.set("execution.buffer-timeout.interval", "10 ms")
-    c.set("pipeline.name", "agentgauge-job")
+    # One job per consumer group: a restart on a cluster finds (and replaces) its predecessor.
+    c.set("pipeline.name", pipeline_name(config))
     # The JVM functions (jobs/jvm): the jar is shipped with the job; the redaction rules reach
     # ParseEvent as a job parameter (base64, so the map syntax's ',' and ':' cannot break it).
     jar = config.udf_jar or udf_jar(config.udf_build_dir)

@@ -18,11 +18,8 @@ from urllib.parse import urlparse
 
 from kafka.errors import KafkaError
 from py4j.protocol import Py4JJavaError
-from pyflink.common import JobClient
-from pyflink.java_gateway import get_gateway
 from pyflink.table import EnvironmentSettings, TableEnvironment, TableResult
 from pyflink.util.exceptions import JavaException
-from tenacity import retry, retry_if_exception, stop_after_delay, wait_fixed
 
 from jobs.checkpoints import (
     StateLayoutError,
@@ -49,8 +46,8 @@ from jobs.replay_guard import (
     guard_since,
     replay_filter,
 )
+from jobs.running import ClusterSubmitError, LocalRun, Running, start_on_cluster
 from streams.offsets import bounded_offsets_option, true_end_offsets
-from streams.packaged import config_file
 
 log = logging.getLogger(__name__)
 _EPOCH = datetime.fromtimestamp(0, UTC)
@@ -153,17 +150,14 @@ def run_streaming(config: JobConfig, state_file: Path) -> None:
     restarts: list[dict[str, Any]] = []
     attempt = config
     while True:
-        client, state = _start(attempt, state_file, first_start if restarts else None)
-        # Taken while the job runs: it completes (exceptionally, on a failure) when the job ends,
-        # even though the job's MiniCluster shuts down then and answers nothing more.
-        ended = client.get_job_execution_result()
+        run, state = _start(attempt, state_file, first_start if restarts else None)
         state["restarts"] = restarts
-        state_file.write_text(json.dumps(state))
-        while not stopping and not ended.done():
+        _write_state(state_file, state)
+        while not stopping and not run.ended():
             time.sleep(0.5)
         if stopping:
             break
-        failure, status = _failure(ended)
+        failure, status = run.outcome()
         failure = {"at": datetime.now(UTC).isoformat(), "status": status, **failure}
         restarts.append(failure)
         window = time.time() - config.restart_window_s
@@ -174,48 +168,52 @@ def run_streaming(config: JobConfig, state_file: Path) -> None:
                 f" (restart_attempts {config.restart_attempts}); last: {failure['exception']}:"
                 f" {failure['message']}"
             )
-            state_file.write_text(
-                json.dumps({**state, "status": status, "restarts": restarts[-50:], "error": why})
+            _write_state(
+                state_file, {**state, "status": status, "restarts": restarts[-50:], "error": why}
             )
             log.error(why)
             sys.exit(1)
-        state_file.write_text(
-            json.dumps({**state, "status": "RESTARTING", "restarts": restarts[-50:]})
-        )
+        _write_state(state_file, {**state, "status": "RESTARTING", "restarts": restarts[-50:]})
         log.error("job failed (%s: %s); restarting", failure["exception"], failure["message"])
         deadline = time.monotonic() + config.restart_delay_s
         while not stopping and time.monotonic() < deadline:
             time.sleep(0.2)
         if stopping:
-            state_file.write_text(json.dumps({**state, "status": "STOPPED"}))
+            _write_state(state_file, {**state, "status": "STOPPED"})
             return
         # From the newest checkpoint of this job (a --fresh start's own, too).
         attempt = config.model_copy(update={"resume": True, "restore_from": None})
-    savepoints = config.checkpoint_dir.parent / "savepoints"
     try:
-        path = stop_with_savepoint(client, savepoints.resolve().as_uri())
+        path = run.stop_with_savepoint(config.savepoint_location())
         mark_layout(Path(urlparse(path).path))
         log.warning("stopped with savepoint %s", path)
     except Exception as exc:  # the retained checkpoints remain to resume from
         log.error("stop with savepoint failed (%s); cancelling", exc)
-        client.cancel().result()
-    state_file.write_text(json.dumps({**state, "status": "STOPPED"}))
+        run.cancel()
+    _write_state(state_file, {**state, "status": "STOPPED"})
 
 
 def _start(
     config: JobConfig, state_file: Path, restarting_since: float | None
-) -> tuple[JobClient, dict[str, Any]]:
-    """Submit the job (resuming and guarding as configured); exit with the error in the state
-    file when it cannot start. ``restarting_since``: on a restart, when the runner first
-    started (a restart does not check the resumed read positions again)."""
+) -> tuple[Running, dict[str, Any]]:
+    """Submit the job (resuming and guarding as configured), in this process's MiniCluster or
+    to ``config.cluster``; exit with the error in the state file when it cannot start.
+    ``restarting_since``: on a restart, when the runner first started (a restart does not check
+    the resumed read positions again)."""
+    run: Running
     try:
         config = prepare_streaming(config)
         before: dict[int, int] | None = None
         if config.restore_from is not None:
             with _best_effort("the committed offsets"):
                 before = committed_offsets(config.connection, config.group_id, config.topic_events)
-        result = submit(config)
-    except StateLayoutError as exc:
+        if config.cluster is not None:
+            run = start_on_cluster(config, state_file.parent, restarting_since is not None)
+        else:
+            client = submit(config).get_job_client()
+            assert client is not None
+            run = LocalRun(client, config.parallelism)
+    except (StateLayoutError, ClusterSubmitError) as exc:
         _fail(state_file, str(exc))
     except (JavaException, Py4JJavaError) as exc:
         # Submitting onto saved state fails when Flink cannot map it onto this version's
@@ -225,54 +223,24 @@ def _start(
             raise
         cause = str(exc).strip().splitlines()[0][:300] if str(exc).strip() else type(exc).__name__
         _fail(state_file, does_not_fit(config.restore_from, f"Flink refused it: {cause}"))
-    client = result.get_job_client()
-    assert client is not None
-    job_id = str(client.get_job_id())
-    mark_layout(config.checkpoint_dir / job_id)
+    if config.checkpoint_uri is None:
+        mark_layout(config.checkpoint_dir / run.job_id)
     if before is not None and restarting_since is None:
         past: dict[int, tuple[int, int]] = {}
         with _best_effort("the resumed read positions"):
             past = resumed_beyond_end(config, before)
         if past:
-            client.cancel().result()
+            run.cancel()
             _fail(state_file, describe_beyond_end(config.topic_events, past))
     state = {
-        "job_id": job_id,
+        "job_id": run.job_id,
         "restored_from": str(config.restore_from or ""),
         "status": "RUNNING",
         "started_at": datetime.now(UTC).isoformat(),
+        "cluster": config.cluster,
+        "parallelism": run.parallelism,
     }
-    return client, state
-
-
-def _failure(ended: Any) -> tuple[dict[str, str], str]:
-    """What made the job end (its status, FINISHED or FAILED) and, for a failure, the root
-    exception's class and message (redacted: a message can quote data) and the function or
-    operator method it was thrown in."""
-    found = {"exception": "unknown", "message": "", "operator": "unknown"}
-    try:
-        ended.result()
-        return found, "FINISHED"
-    except Py4JJavaError as exc:
-        root = exc.java_exception
-        while root.getCause() is not None and root.getCause() != root:
-            root = root.getCause()
-        frames = [f.getClassName() + "." + f.getMethodName() for f in root.getStackTrace()]
-        ours = [f for f in frames if f.startswith("io.agentgauge.flink.")]
-        flinks = [f for f in frames if f.startswith("org.apache.flink.")]
-        found["exception"] = str(root.getClass().getName())
-        found["message"] = _redact(str(root.getMessage() or ""))[:500]
-        found["operator"] = (ours or flinks or frames or ["unknown"])[0]
-    except JavaException as exc:
-        found["message"] = _redact(str(exc).strip().splitlines()[0])[:500]
-    return found, "FAILED"
-
-
-def _redact(text: str) -> str:
-    """Exception text through the redaction rules: it goes to the state file and the log."""
-    from streams.redaction import Redactor  # only on a failure
-
-    return Redactor.from_file(config_file("redaction.yaml")).text(text)
+    return run, state
 
 
 def resumed_beyond_end(config: JobConfig, before: dict[int, int]) -> dict[int, tuple[int, int]]:
@@ -299,41 +267,17 @@ def _best_effort(what: str) -> Iterator[None]:
         log.warning("could not check %s (%s)", what, exc)
 
 
+def _write_state(state_file: Path, state: dict[str, Any]) -> None:
+    """Replace the state file at once: `jobs status` and `jobs start` read it at any time."""
+    part = state_file.with_name(state_file.name + ".part")
+    part.write_text(json.dumps(state))
+    part.replace(state_file)
+
+
 def _fail(state_file: Path, error: str) -> NoReturn:
-    state_file.write_text(json.dumps({"status": "FAILED", "error": error}))
+    _write_state(state_file, {"status": "FAILED", "error": error})
     log.error(error)
     sys.exit(1)
-
-
-def _tasks_not_running(exc: BaseException) -> bool:
-    """Whether Flink refused a savepoint because some tasks are not running yet: a
-    ``CheckpointException`` with reason ``NOT_ALL_REQUIRED_TASKS_RUNNING`` in the cause chain."""
-    if not isinstance(exc, Py4JJavaError):
-        return False
-    jvm = get_gateway().jvm
-    wanted = jvm.java.lang.Class.forName("org.apache.flink.runtime.checkpoint.CheckpointException")
-    reason = jvm.org.apache.flink.runtime.checkpoint.CheckpointFailureReason
-    cause = exc.java_exception
-    while cause is not None:
-        if wanted.isInstance(cause):
-            return bool(cause.getCheckpointFailureReason() == reason.NOT_ALL_REQUIRED_TASKS_RUNNING)
-        cause = cause.getCause()
-    return False
-
-
-# Right after a start (or while Flink restarts a failed task) some tasks are still deploying and
-# Flink refuses the savepoint; a stop then waits for them instead of falling back to a cancel.
-@retry(
-    retry=retry_if_exception(_tasks_not_running),
-    stop=stop_after_delay(60),  # below `jobs stop`'s 90 s before it kills the runner
-    wait=wait_fixed(1),
-    reraise=True,
-)
-def stop_with_savepoint(client: JobClient, directory: str) -> str:
-    """PyFlink 2.0's JobClient.stop_with_savepoint calls a Java overload that no longer exists
-    (it lacks the SavepointFormatType argument), so call the Java client directly."""
-    fmt = get_gateway().jvm.org.apache.flink.core.execution.SavepointFormatType.CANONICAL
-    return str(client._j_job_client.stopWithSavepoint(False, directory, fmt).get())
 
 
 def main() -> None:

@@ -10,12 +10,15 @@ from agentgauge.cli import (
     alerts,
     breaker,
     broker,
+    cluster,
     demo,
     events,
+    gate,
     jobs,
     lake,
     oncall,
     otlp,
+    report,
     topics,
     warehouse,
 )
@@ -33,11 +36,14 @@ GROUPS: list[tuple[typer.Typer, str | None]] = [
     (topics.app, "topics"),
     (events.app, None),  # emit, simulate, schema
     (jobs.app, "jobs"),
+    (cluster.app, "cluster"),
     (alerts.app, "alerts"),
     (breaker.app, "breaker"),
     (otlp.app, "otlp"),
     (lake.app, "lake"),
     (warehouse.app, None),  # materialize, scorecard
+    (gate.app, None),  # gate
+    (report.app, None),  # report
     (oncall.app, None),  # replay, audit
     (demo.app, None),
 ]

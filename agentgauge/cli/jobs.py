@@ -14,11 +14,11 @@ from rich.text import Text
 
 from agentgauge.cli._base import App
 from agentgauge.cli._render import Format, console, err_console, settings
-from agentgauge.local.job import JobStatus, LocalJob
+from agentgauge.local.job import JobStatus, LocalJob, cluster_address
 from agentgauge.wiring import job_config, job_environment
 from streams.offsets import true_end_offsets
 
-app = App(help="The real-time Flink job (local MiniCluster).")
+app = App(help="The real-time Flink job (a local MiniCluster, or a Flink cluster).")
 
 
 @app.command("start")
@@ -34,15 +34,30 @@ def start(
             " the topic was recreated: then from the topic's start)",
         ),
     ] = False,
+    cluster: Annotated[
+        bool,
+        typer.Option(
+            "--cluster",
+            help="Run on the Flink cluster of `agentgauge cluster up` (or the session cluster"
+            " at AGENTGAUGE_FLINK_CLUSTER, host:port), submitted with `flink run` as"
+            " infra/flink/submit.sh does, instead of a MiniCluster in the runner's process",
+        ),
+    ] = False,
 ) -> None:
     """Run the job in streaming mode, detached; resumes from the latest checkpoint."""
     s = settings()
+    address = cluster_address(s) if cluster else None
     cfg = job_config(
-        s, checkpoint_interval_s=checkpoint_interval, parallelism=parallelism, resume=not fresh
+        s,
+        checkpoint_interval_s=checkpoint_interval,
+        parallelism=parallelism,
+        resume=not fresh,
+        cluster=address,
     )
-    with console.status("starting the Flink job..."):
+    where = f" on the cluster at {address}" if address else ""
+    with console.status(f"starting the Flink job{where}..."):
         job_id = LocalJob(s).start(cfg)
-    console.print(f"[green]job running[/] ({job_id}); `agentgauge jobs status` to watch it")
+    console.print(f"[green]job running{where}[/] ({job_id}); `agentgauge jobs status` to watch it")
 
 
 @app.command("stop")
@@ -74,7 +89,10 @@ def status(
 def print_status(st: JobStatus) -> None:
     table = Table(show_header=False)
     table.add_row("state", f"{st.state} (pid {st.pid})" if st.pid else st.state)
-    table.add_row("flink job", st.job_id or "-")
+    where = f" on {st.cluster}" if st.cluster else ""
+    table.add_row(
+        "flink job", f"{st.job_id}{where}, parallelism {st.parallelism}" if st.job_id else "-"
+    )
     table.add_row("lag (events)", "-" if st.lag is None else str(st.lag))
     age = st.latest_checkpoint_age_s
     table.add_row("checkpoints", f"{st.checkpoints}" + (f", latest {age:.0f}s ago" if age else ""))

@@ -87,6 +87,7 @@ def render_table(rows: list[dict[str, Any]]) -> Table:
         "p95 s",
         "$/success",
         "latest prompt",
+        "quality",
         "top failure",
         "drift",
     ):
@@ -106,6 +107,7 @@ def render_table(rows: list[dict[str, Any]]) -> Table:
             "-" if r["p95_duration_ms"] is None else f"{r['p95_duration_ms'] / 1000:.1f}",
             "-" if r["cost_per_success"] is None else f"${r['cost_per_success']:.4f}",
             _pct(r["latest_prompt_share"]),
+            _pct(r.get("quality_pass_rate")),
             r["top_failure_reason"] or "-",
             "[red]DRIFT[/]" if r.get("drift_flag") else "",
         )

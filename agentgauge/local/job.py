@@ -22,6 +22,7 @@ from agentgauge.wiring import job_environment
 from jobs.checkpoints import restore_points
 from jobs.config import JobConfig
 from jobs.positions import beyond_end, committed_offsets, describe_beyond_end
+from jobs.standalone import StandaloneCluster
 from streams.errors import AgentgaugeError
 from streams.lake import committed_files
 from streams.offsets import true_end_offsets
@@ -48,6 +49,22 @@ class JobStatus:
     late_events: int | None = None  # valid events behind the watermark (the windows miss them)
     restarts_10m: int = 0  # failover restarts in the last 10 minutes
     last_failure: dict[str, str] | None = None  # at, exception, message, operator
+    cluster: str | None = None  # the Flink cluster's REST address; None: the local MiniCluster
+    parallelism: int | None = None  # what it runs at (lower after a TaskManager was lost)
+
+
+def cluster_address(settings: AppSettings) -> str:
+    """Where `jobs start --cluster` submits: the session cluster at ``flink_cluster``, or the
+    standalone cluster of `agentgauge cluster up`."""
+    if settings.flink_cluster:
+        return settings.flink_cluster
+    state = StandaloneCluster(settings.cluster_dir).state()
+    if state is None:
+        raise JobError(
+            f"no Flink cluster in {settings.cluster_dir}: `agentgauge cluster up` first (or set"
+            " AGENTGAUGE_FLINK_CLUSTER to a session cluster's REST address, host:port)"
+        )
+    return state.rest_address
 
 
 def _count_lines(root: Path) -> int | None:
@@ -207,4 +224,6 @@ class LocalJob:
             restarts_10m=len(recent),
             late_events=_count_lines(Path(config.late_location())),
             last_failure=restarts[-1] if restarts else None,
+            cluster=state.get("cluster"),
+            parallelism=state.get("parallelism"),
         )

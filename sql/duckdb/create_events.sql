@@ -39,6 +39,7 @@ CREATE TABLE IF NOT EXISTS events (
   max_tool_calls BIGINT,
   confidence DOUBLE,
   quality_score DOUBLE,
+  fatal BOOLEAN,
   source_file VARCHAR NOT NULL,
   loaded_at TIMESTAMPTZ NOT NULL
 )

@@ -1,12 +1,14 @@
 -- Idempotent load, step 2: the day's valid rows, de-duplicated by event_id (first arrival wins:
 -- earliest-landed file, then earliest ts), minus events another day already holds.
-INSERT INTO events
+-- By name, so a warehouse made before a column was added (events_add_*.sql) still loads.
+INSERT INTO events BY NAME
 SELECT
-  event_id, $dt, event_type, ts, run_id, trace_id, span_id, workflow, customer_id, segment,
+  event_id, $dt AS dt, event_type, ts, run_id, trace_id, span_id, workflow, customer_id, segment,
   session_id, environment, cohort, agent_version, prompt_version, policy_version, model,
   provider, tool, status, category, reason, strategy, outcome, reviewer_id, decision, code,
   message, args_hash, cost_usd, input_tokens, output_tokens, latency_ms, duration_ms, attempt,
-  budget_usd, max_tool_calls, confidence, quality_score, filename, now()
+  budget_usd, max_tool_calls, confidence, quality_score, fatal, filename AS source_file,
+  now() AS loaded_at
 FROM events_stage AS s
 WHERE is_valid
   AND NOT EXISTS (SELECT 1 FROM events e WHERE e.event_id = s.event_id AND e.dt <> $dt)

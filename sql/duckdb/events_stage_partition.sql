@@ -27,6 +27,7 @@ FROM read_json(
     reviewer_id: 'VARCHAR', decision: 'VARCHAR', code: 'VARCHAR', message: 'VARCHAR',
     args_hash: 'VARCHAR', cost_usd: 'DOUBLE', input_tokens: 'BIGINT', output_tokens: 'BIGINT',
     latency_ms: 'DOUBLE', duration_ms: 'DOUBLE', attempt: 'BIGINT', budget_usd: 'DOUBLE',
-    max_tool_calls: 'BIGINT', confidence: 'DOUBLE', quality_score: 'DOUBLE'
+    max_tool_calls: 'BIGINT', confidence: 'DOUBLE', quality_score: 'DOUBLE',
+    fatal: 'BOOLEAN'
   }
 ) AS j

@@ -1,3 +1,3 @@
 -- Per workflow across segments (segment = 'ALL') and the overall row (workflow = 'ALL').
-INSERT INTO scorecard_weekly_rollup
+INSERT INTO scorecard_weekly_rollup BY NAME
 SELECT * FROM scorecard_stage WHERE level IN ('workflow', 'overall')

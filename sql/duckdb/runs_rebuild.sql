@@ -2,7 +2,8 @@
 -- run_finished; workflow and segment come from that event; cost is over all of its events.
 CREATE OR REPLACE TABLE runs AS
 WITH finished AS (
-  SELECT run_id, ts AS finished_ts, status, workflow, segment, duration_ms AS reported_duration_ms
+  SELECT run_id, ts AS finished_ts, status, workflow, segment, duration_ms AS reported_duration_ms,
+         quality_score
   FROM events
   WHERE event_type = 'run_finished'
   QUALIFY row_number() OVER (PARTITION BY run_id ORDER BY ts, event_id) = 1
@@ -28,7 +29,10 @@ agg AS (
     count(*) FILTER (WHERE event_type = 'tool_call') AS tool_calls,
     count(*) FILTER (WHERE event_type = 'escalation') > 0 AS had_escalation_event,
     count(*) FILTER (WHERE event_type = 'human_review' AND outcome = 'overridden') > 0 AS overridden,
-    count(*) FILTER (WHERE event_type = 'error') AS errors
+    count(*) FILTER (WHERE event_type = 'error') AS errors,
+    count(*) FILTER (WHERE event_type = 'error' AND category = 'policy_violation') AS policy_violations,
+    count(*) FILTER (WHERE event_type = 'error' AND category = 'policy_violation'
+                     AND fatal) AS critical_policy_violations
   FROM events GROUP BY run_id
 )
 SELECT
@@ -50,7 +54,10 @@ SELECT
   a.had_escalation_event OR f.status = 'escalated' AS escalated,
   a.overridden,
   v.prompt_version,
-  v.policy_version
+  v.policy_version,
+  f.quality_score,
+  a.policy_violations,
+  a.critical_policy_violations
 FROM finished f
 JOIN agg a USING (run_id)
 JOIN first_versions v USING (run_id)

@@ -1,6 +1,7 @@
 -- All scorecard metrics of one ISO week ($week_start, $week_end) at three levels: per
 -- (workflow, segment), per workflow across segments, and overall (GROUPING SETS), so every level
 -- is computed from runs, never averaged from the level below. Definitions: docs/scorecard.md.
+-- $quality_pass_mark: a run passes the gold-set check when quality_score >= it (config/gates.yaml).
 CREATE OR REPLACE TEMP TABLE scorecard_stage AS
 WITH wk AS (
   SELECT * FROM runs WHERE week_start = $week_start
@@ -56,7 +57,11 @@ metrics AS (
     sum(retry_cost_usd) AS retry_cost_usd,
     sum(tool_calls) / count(*) AS tool_calls_per_run,
     avg(on_latest_prompt) AS latest_prompt_share,
-    avg(on_latest_policy) AS latest_policy_share
+    avg(on_latest_policy) AS latest_policy_share,
+    avg(CAST(quality_score >= $quality_pass_mark AS DOUBLE)) AS quality_pass_rate,
+    count(quality_score) AS quality_scored_runs,
+    CAST(sum(policy_violations) AS BIGINT) AS policy_violations,
+    CAST(sum(critical_policy_violations) AS BIGINT) AS critical_policy_violations
   FROM flagged
   GROUP BY GROUPING SETS ((workflow, segment), (workflow), ())
 )

@@ -25,7 +25,7 @@ def test_shipped_config_routes_by_severity() -> None:
     assert cfg.destinations_for(crit) == ["oncall-pagerduty", "team-slack", "alert-archive"]
     assert cfg.destinations_for(warn) == ["team-slack", "alert-archive"]
     assert cfg.destinations["oncall-pagerduty"].url.startswith("https://events.pagerduty.com")
-    assert "k" not in repr(cfg.destinations["oncall-pagerduty"])  # secrets stay masked
+    assert "'k'" not in repr(cfg.destinations["oncall-pagerduty"])  # secrets stay masked
 
 
 GOOD = """

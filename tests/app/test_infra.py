@@ -5,6 +5,7 @@ from __future__ import annotations
 import importlib.util
 import json
 import subprocess
+from pathlib import Path
 
 import yaml
 
@@ -56,3 +57,53 @@ def test_flink_run_recipe_and_example_config() -> None:
     props = kafka_common(cfg)
     assert props["properties.sasl.mechanism"] == "SCRAM-SHA-512"
     assert "${env:AGENTGAUGE_SASL_PASSWORD}" in props["properties.sasl.jaas.config"]
+
+
+def test_every_cluster_path_runs_the_same_entry_point_and_keys(tmp_path: Path) -> None:
+    """submit.sh, the FlinkDeployment and `jobs start --cluster` (flink_run_command, what the
+    cluster tests run) name one entry point and pass the job config the same way; the
+    manifest's Flink keys are the job's own (set by jobs.pipeline.configure, which wins over a
+    cluster's) or cluster-level ones the standalone cluster sets as well."""
+    from pyflink.table import EnvironmentSettings, TableEnvironment
+
+    from jobs.cluster_main import ENTRY_MODULE, flink_run_command
+    from jobs.pipeline import configure
+    from jobs.standalone import ClusterState, StandaloneCluster
+
+    command = flink_run_command(tmp_path / "job.json", "localhost:8081", "python3.11")
+    assert command[command.index("--pyModule") + 1] == ENTRY_MODULE
+    assert command[command.index("--config") + 1] == str(tmp_path / "job.json")
+    script = (REPO / "infra/flink/submit.sh").read_text()
+    assert f"--pyModule {ENTRY_MODULE}" in script and '--config "$CONFIG"' in script
+    assert all(flag in script for flag in ("flink run", "--detached", "--pyExecutable"))
+    assert all(flag in command for flag in ("run", "--detached", "--pyExecutable"))
+    doc = yaml.safe_load((REPO / "infra/k8s/flinkdeployment.yaml").read_text())
+    args = doc["spec"]["job"]["args"]
+    assert args[args.index("-pym") + 1] == ENTRY_MODULE and "--config" in args
+
+    example = JobConfig.model_validate(
+        json.loads((REPO / "infra/flink/job.example.json").read_text())
+    )
+    assert doc["spec"]["job"]["parallelism"] == example.parallelism
+    t_env = TableEnvironment.create(EnvironmentSettings.in_streaming_mode())
+    configure(t_env, example)
+    job_keys = set(t_env.get_config().get_configuration().to_dict())
+    standalone = StandaloneCluster(tmp_path / "cluster")
+    standalone._write_conf(ClusterState("localhost:8081", 2, 2, "1536m"), 6123)
+    cluster_keys = set(yaml.safe_load((standalone.conf_dir / "config.yaml").read_text()))
+    cluster_level = {"high-availability.type", "high-availability.storageDir"}
+    manifest_keys = set(doc["spec"]["flinkConfiguration"])
+    assert manifest_keys - cluster_level <= job_keys | cluster_keys, (
+        manifest_keys - cluster_level - job_keys - cluster_keys
+    )
+    # The job sets these itself, wherever it runs: the manifest may repeat them, never diverge.
+    job_conf = t_env.get_config().get_configuration().to_dict()
+    flink_conf = doc["spec"]["flinkConfiguration"]
+    for key in (
+        "table.local-time-zone",
+        "execution.checkpointing.dir",
+        "execution.checkpointing.savepoint-dir",
+        "execution.checkpointing.externalized-checkpoint-retention",
+        "state.backend.type",
+    ):
+        assert flink_conf[key] == job_conf[key], key

@@ -77,7 +77,11 @@ def test_installed_copy_finds_its_resources_outside_the_checkout(installed: Path
 import json, sql, streams, jobs.udf, alerting
 from streams.ceilings import Ceilings
 from streams.settings import Settings
+from importlib.resources import files
+from assets.gates import load_gates
 print(json.dumps({
+    "gates": load_gates().version,
+    "template": files("assets.report").joinpath("template.html").is_file(),
     "sql": sql.__file__,
     "statement": sql.load("duckdb", "scorecard_query"),
     "flink": sql.names("flink"),
@@ -93,6 +97,7 @@ print(json.dumps({
     assert "00_source_agent_events" in seen["flink"] and "51_insert_lake" in seen["flink"]
     assert "Redact.java" in seen["java"] and "RunState.java" in seen["java"]
     assert seen["ceilings"]
+    assert seen["gates"] and seen["template"]  # the release gates and the report's page
 
 
 def test_bare_install_is_the_sdk_alone(wheel: Path, installed: Path, tmp_path: Path) -> None:

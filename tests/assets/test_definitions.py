@@ -54,6 +54,8 @@ def test_definitions_load(defs: dg.Definitions) -> None:
         "cohort_gate_weekly",
         "alerts_weekly",
         "scorecard_view",
+        "weekly_report",
+        "weekly_report_delivery",
     }
     checks = {k.name for k in defs.resolve_asset_graph().asset_check_keys}
     assert {
@@ -63,7 +65,11 @@ def test_definitions_load(defs: dg.Definitions) -> None:
         "rollup_matches_segments",
     } <= checks
     defs.resolve_job_def("daily_ingest")
-    defs.resolve_job_def("weekly_scorecard")
+    monday = defs.resolve_job_def("weekly_scorecard")
+    # the Monday job ends with the week's report and its delivery
+    assert {"weekly_report", "weekly_report_delivery"} <= {
+        k.to_user_string() for k in monday.asset_layer.executable_asset_keys
+    }
 
 
 def test_schedules(defs: dg.Definitions) -> None:

@@ -13,8 +13,10 @@ import orjson
 import pytest
 
 from assets.queries.alert_actions import record_action
-from assets.resources import AlertsSource, Lake, Warehouse
+from assets.report.asset import Reports
+from assets.resources import AlertsSource, GatesFile, Lake, Warehouse
 from dagster_project.definitions import ALL_ASSETS, WEEKLY
+from dagster_project.report_delivery import ReportDestinations
 from streams.kafka import Connection
 from streams.lake import write_lake
 from tests.support.scorecard_data import ALERTS, ev, events
@@ -27,6 +29,11 @@ def _resources(tmp: Path) -> dict[str, Any]:
         "warehouse": Warehouse(database=str(tmp / "wh.duckdb")),
         "lake": Lake(path=str(tmp / "lake")),
         "alerts_source": AlertsSource(Connection(), "agent-alerts", file=alerts_file),
+        "gates": GatesFile(),
+        "reports": Reports(path=str(tmp / "reports")),
+        "report_destinations": ReportDestinations(
+            alerting_file=str(tmp / "alerting.yaml"), alerts_dir=str(tmp / "alerts")
+        ),
     }
 
 
@@ -121,6 +128,26 @@ def test_week_one_segment_row_by_hand(built: dict[str, Any]) -> None:
     assert row["latest_prompt_share"] == 0.0
     assert row["latest_policy_share"] == 1.0
     assert row["top_failure_reason"] == "timeout"  # 2 timeout vs 2 tool_error: alphabetical
+    # scores 0.9 (r1), 0.5 (r4), 0.85 (r7) against the pass mark 0.8; r2 has none
+    assert row["quality_scored_runs"] == 3
+    assert row["quality_pass_rate"] == pytest.approx(2 / 3)
+    assert row["policy_violations"] == 1 and row["critical_policy_violations"] == 1  # r2's
+
+
+def test_quality_and_policy_violations_roll_up(built: dict[str, Any]) -> None:
+    (s2,) = _rows(
+        built["db"],
+        "SELECT * FROM scorecard_weekly WHERE week_start = DATE '2026-11-09' AND segment = 's2'",
+    )
+    assert s2["policy_violations"] == 1 and s2["critical_policy_violations"] == 0  # not fatal
+    assert s2["quality_pass_rate"] is None and s2["quality_scored_runs"] == 0
+    (wf,) = _rows(
+        built["db"],
+        "SELECT * FROM scorecard_weekly_rollup WHERE week_start = DATE '2026-11-09'"
+        " AND level = 'workflow'",
+    )
+    assert wf["policy_violations"] == 2 and wf["critical_policy_violations"] == 1
+    assert wf["quality_pass_rate"] == pytest.approx(2 / 3)
 
 
 def test_rollups_and_week_two(built: dict[str, Any]) -> None:
@@ -151,6 +178,7 @@ def test_drift_gate_failures_alerts(built: dict[str, Any]) -> None:
         db, "SELECT category, errors FROM failure_reasons_weekly WHERE segment = 'seg' ORDER BY 1"
     )
     assert reasons == [
+        {"category": "policy_violation", "errors": 1},
         {"category": "timeout", "errors": 2},
         {"category": "tool_error", "errors": 2},
     ]

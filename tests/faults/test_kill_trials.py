@@ -18,10 +18,8 @@ import os
 import random
 import subprocess
 import sys
-import threading
 import time
 from collections import Counter
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -32,24 +30,27 @@ from kafka import TopicPartition
 
 from agentgauge.local.job import LocalJob
 from agentgauge.settings import AppSettings
-from agentgauge.simulate import SimConfig, simulate
 from agentgauge.wiring import job_config
 from dagster_project.run import materialize
 from jobs.config import JobConfig
-from jobs.runner import run_bounded
-from streams.pricing import PriceTable
-from streams.topics import create_topics
 from tests.support import faults
 from tests.support.alerts import router_proc
 from tests.support.flink import Scenario, lake_lines
 from tests.support.kafka import isolated_settings, produce, read_json, wait_until
+from tests.support.reference import (
+    Stream,
+    compare,
+    explained_by_late,
+    late_events,
+    reference,
+    stream_records,
+)
 from tests.support.webhook import webhook_server
 
 pytestmark = pytest.mark.fault
 
 TRIALS = 10
 KINDS = ("during a checkpoint", "after alerts, before the next checkpoint", "at a random point")
-START = datetime(2026, 11, 16, tzinfo=UTC)
 ENV = {"HOOK_SECRET": "kill-trials-secret"}
 ROUTES = """
 version: 1
@@ -61,71 +62,6 @@ destinations:
 routes:
   - to: [hook, slack]
 """
-BAD = [b"{not json", b'{"event_type": "model_call"}', b"\xff\xfe invalid utf-8", b"[" * 3000]
-
-
-def _records(s: AppSettings) -> tuple[list[tuple[bytes, bytes]], int, int]:
-    """The stream: simulated traffic with incidents of every kind of rule, re-sent duplicates
-    and invalid records mixed in. Returns (records, unique valid events, invalid records)."""
-    cfg = SimConfig(
-        runs=3000,
-        seed=23,
-        start=START,
-        days=0.25,
-        incidents=("cost_runaway", "tool_loop", "error_spike", "retry_storm"),
-    )
-    events = simulate(cfg, PriceTable.load(s.prices_file))
-    rng = random.Random(5)
-    out: list[tuple[bytes, bytes]] = []
-    invalid = 0
-    for i, e in enumerate(events):
-        out.append((str(e["run_id"]).encode(), orjson.dumps(e)))
-        if i % 400 == 199:
-            out.append((b"bad", BAD[invalid % len(BAD)]))
-            invalid += 1
-        if i % 50 == 49:  # an at-least-once producer's re-send
-            again = events[rng.randrange(i + 1)]
-            out.append((str(again["run_id"]).encode(), orjson.dumps(again)))
-    # A tail two hours later on every partition: the watermark passes the last windows, so the
-    # streaming job closes them as the bounded reference does at its end.
-    end = max(str(e["ts"]) for e in events)
-    for k in range(8):
-        tail = {**events[0], "event_id": f"tail-{k}", "run_id": f"tail-run-{k}"}
-        tail.update(event_type="run_started", ts=_later(end, hours=2))
-        events.append(tail)
-        out.append((tail["run_id"].encode(), orjson.dumps(tail)))
-    return out, len({e["event_id"] for e in events}), invalid
-
-
-def _later(ts: str, hours: float) -> str:
-    t = datetime.fromisoformat(ts.replace("Z", "+00:00")) + timedelta(hours=hours)
-    return t.isoformat().replace("+00:00", "Z")
-
-
-class Stream(threading.Thread):
-    """Produces the records in order at a steady rate, across the kills."""
-
-    def __init__(self, s: AppSettings, records: list[tuple[bytes, bytes]], seconds: float) -> None:
-        super().__init__(daemon=True)
-        self.s, self.records, self.seconds = s, records, seconds
-        self.sent = 0
-        self.error: BaseException | None = None
-
-    def run(self) -> None:
-        producer = self.s.connection().producer(acks="all", linger_ms=5)
-        try:
-            started, n = time.monotonic(), len(self.records)
-            for i, (key, value) in enumerate(self.records):
-                producer.send(self.s.topic_events, key=key, value=value)
-                self.sent = i + 1
-                ahead = started + self.seconds * (i + 1) / n - time.monotonic()
-                if ahead > 0:
-                    time.sleep(ahead)  # pacing the producer
-            producer.flush(60)
-        except BaseException as exc:
-            self.error = exc
-        finally:
-            producer.close(10)
 
 
 def _checkpoint_in_progress(cfg: JobConfig) -> Path | None:
@@ -142,26 +78,6 @@ def _completed(cfg: JobConfig) -> set[Path]:
 
 def _rule_alerts(s: AppSettings) -> list[dict[str, Any]]:
     return read_json(s, s.topic_alerts)
-
-
-def _late_events(*cfgs: JobConfig) -> list[tuple[str, str]]:
-    """(workflow, event time) of every event the job counted late (beside the lake)."""
-    return [
-        (str(e["workflow"]), str(e["event_time"]).replace(" ", "T"))
-        for cfg in cfgs
-        for e in lake_lines(Path(cfg.late_location()))
-    ]
-
-
-def _explained_by_late(alert: dict[str, Any], late: list[tuple[str, str]]) -> bool:
-    """A windowed alert whose window held an event that the streaming job or the reference
-    counted late (it left that run's window, as it must): the only way their windows may
-    differ. (A fresh bounded run reads its splits as they are assigned, one after another, so
-    the reference drops far more as late: 2,307 events in one run, the streaming job 54.)"""
-    start, end = alert.get("window_start"), alert.get("window_end")
-    if not (start and end):
-        return False
-    return any(w == alert.get("workflow") and start[:19] <= ts[:19] < end[:19] for w, ts in late)
 
 
 class _AlertWatch:
@@ -260,30 +176,9 @@ def _status_json(s: AppSettings) -> dict[str, Any]:
     return status
 
 
-def _reference(s: AppSettings, tmp: Path) -> tuple[AppSettings, JobConfig]:
-    """A bounded run with fresh state over the same events, into outputs of its own."""
-    ref = s.model_copy(
-        update={
-            "topic_alerts": s.topic_alerts + "-ref",
-            "topic_dlq": s.topic_dlq + "-ref",
-            "topic_controls": s.topic_controls + "-ref",
-            "var_dir": tmp / "ref-var",
-        }
-    )
-    create_topics(ref)
-    cfg = job_config(
-        ref,
-        group_id="g-ref",
-        lake_path=(tmp / "ref-var" / "lake").resolve(),
-        checkpoint_dir=(tmp / "ref-var" / "checkpoints").resolve(),
-    )
-    run_bounded(cfg)
-    return ref, cfg
-
-
 def test_ten_kill_nine_trials_lose_and_duplicate_nothing(broker: Any, tmp_path: Path) -> None:
     s = isolated_settings(broker, tmp_path / "var")
-    records, unique_valid, invalid = _records(s)
+    records, unique_valid, invalid = stream_records(s)
     rng = random.Random(11)
     cfg = job_config(s, checkpoint_interval_s=3.0, group_id=f"g-{s.topic_events[-8:]}")
     job = LocalJob(s)
@@ -313,14 +208,13 @@ def test_ten_kill_nine_trials_lose_and_duplicate_nothing(broker: Any, tmp_path: 
             probe = _status_json(s)
             assert probe["state"] == "RUNNING" and probe["healthy"] and probe["lag"] == 0, probe
             assert probe["checkpoints"] >= 1 and "restarts_10m" in probe and "last_failure" in probe
-            ref, ref_cfg = _reference(s, tmp_path)
+            ref, ref_cfg = reference(s, tmp_path)
             ref_alerts = read_json(ref, ref.topic_alerts)
-            expected = Counter(a["alert_id"] for a in ref_alerts)
 
             def caught_up() -> bool:
                 have = {a["alert_id"] for a in _rule_alerts(s)}
-                late = _late_events(cfg, ref_cfg)
-                return all(a["alert_id"] in have or _explained_by_late(a, late) for a in ref_alerts)
+                late = late_events(cfg, ref_cfg)
+                return all(a["alert_id"] in have or explained_by_late(a, late) for a in ref_alerts)
 
             # The last windows close once the idle partitions stop holding the watermark.
             wait_until(caught_up, timeout=180, what="the reference's alerts")
@@ -347,13 +241,8 @@ def test_ten_kill_nine_trials_lose_and_duplicate_nothing(broker: Any, tmp_path: 
     with duckdb.connect(str(s.duckdb_path), read_only=True) as db:
         warehouse = Counter(r[0] for r in db.execute("SELECT event_id FROM events").fetchall())
 
-    late = _late_events(cfg, ref_cfg)
-    by_id = {a["alert_id"]: a for a in alerts}
-    ref_by_id = {a["alert_id"]: a for a in ref_alerts}
-    differ = [by_id[i] for i in set(ids) - set(expected)]
-    differ += [ref_by_id[i] for i in set(expected) - set(ids)]
-    unexplained = [a for a in differ if not _explained_by_late(a, late)]
-    missing = {i for i in set(expected) - set(ids) if not _explained_by_late(ref_by_id[i], late)}
+    late = late_events(cfg, ref_cfg)
+    cmp = compare(alerts, ref_alerts, late)
     faults.record(
         test="R1 kill -9 trials",
         trials=TRIALS,
@@ -361,10 +250,10 @@ def test_ten_kill_nine_trials_lose_and_duplicate_nothing(broker: Any, tmp_path: 
         **{
             "events in": len(records) + len(triggers),
             "events out": sum(lake.values()),
-            "alerts expected": len(expected),
+            "alerts expected": len(cmp.expected),
             "alerts delivered": f"{sum(hook.values())} hook, {sum(slack.values())} slack",
             "duplicated": sum(n - 1 for n in ids.values()),
-            "lost": len(missing) + max(unique_valid + len(triggers) - len(lake), 0),
+            "lost": len(cmp.missing) + max(unique_valid + len(triggers) - len(lake), 0),
         },
     )
     print(f"kills: {Counter(hits)}; rules: {rules}")
@@ -374,8 +263,8 @@ def test_ten_kill_nine_trials_lose_and_duplicate_nothing(broker: Any, tmp_path: 
     assert max(ids.values()) == 1, "an alert id is on the topic twice"
     # Per-run and per-customer alerts equal the reference's exactly; a windowed one may differ
     # only where its window held an event one of the two runs counted late.
-    assert not unexplained, (unexplained, len(late))
-    assert len(differ) <= 4, differ
+    assert not cmp.unexplained, (cmp.unexplained, len(late))
+    assert len(cmp.differ) <= 4, cmp.differ
     assert hook == slack == Counter(dict.fromkeys(ids, 1)), out.decode()[-2000:]
     assert len(lake) == unique_valid + len(triggers) and max(lake.values()) == 1
     assert lake == ref_lake
