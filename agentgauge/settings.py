@@ -10,6 +10,7 @@ from typing import Any
 
 from pydantic import Field, SecretStr, model_validator
 
+from assets.snapshot import work_path
 from streams.packaged import packaged_path
 from streams.settings import Settings
 
@@ -54,6 +55,11 @@ class AppSettings(Settings):
     otlp_hold_s: float = Field(default=30.0, ge=0)
     otlp_max_body_bytes: int = Field(default=8 * 2**20, ge=1024)
     otlp_bridge_group: str = "agentgauge-otlp-bridge"
+
+    @property
+    def duckdb_work_path(self) -> Path:
+        """The writers' file; readers open ``duckdb_path``, its published copy (docs/lake.md)."""
+        return work_path(self.duckdb_path)
 
     @model_validator(mode="before")
     @classmethod

@@ -26,6 +26,14 @@ def ensure_events(conn: duckdb.DuckDBPyConnection) -> None:
     """The ``events`` table, with every column added since it was first made."""
     run(conn, "create_events")
     run(conn, "events_add_fatal")
+    run(conn, "events_days_create")
+
+
+def ensure_runs(conn: duckdb.DuckDBPyConnection) -> None:
+    """``runs``, the days it is up to date with, and the stale-scorecards marker."""
+    run(conn, "runs_create")
+    run(conn, "runs_days_create")
+    run(conn, "stale_create")
 
 
 SCORECARD_ADDED = (

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 
 import dagster as dg
@@ -12,20 +13,43 @@ import duckdb
 import orjson
 from dagster_duckdb import DuckDBResource
 
+from assets import snapshot
 from assets.gates import Gates, load_gates
 from streams import lake as lake_layout
 from streams.kafka import Connection
 
 
 class Warehouse(DuckDBResource):
-    """DuckDB, with the session time zone pinned to UTC (ISO weeks start Monday 00:00 UTC)."""
+    """DuckDB, with the session time zone pinned to UTC (ISO weeks start Monday 00:00 UTC).
+
+    ``database`` is the writers' file. With ``published`` set, each run (each step's process
+    under the multiprocess executor) that used the warehouse ends by publishing a copy there for
+    readers (``assets.snapshot``): readers never wait on a writer's lock."""
+
+    published: str = ""
+    # DuckDB spills to disk past this (its default is 80% of RAM): a 50M-event backfill stays
+    # within a few GB of resident memory.
+    memory_limit: str = "2GB"
 
     @contextlib.contextmanager
     def connect(self) -> Iterator[duckdb.DuckDBPyConnection]:
         Path(self.database).parent.mkdir(parents=True, exist_ok=True)
+        if self.published:
+            snapshot.ensure_work(Path(self.database), Path(self.published))
         with self.get_connection() as conn:
             conn.execute("SET TimeZone = 'UTC'")
+            conn.execute("SET memory_limit = $limit", {"limit": self.memory_limit})
             yield conn
+
+    def teardown_after_execution(self, context: dg.InitResourceContext) -> None:
+        if self.published:
+            snapshot.publish(Path(self.database), Path(self.published))
+
+
+def day_signature(day: str, landed: list[tuple[str, datetime]]) -> str:
+    """A lake day's committed files, as they stand: how many, and the newest landing."""
+    newest = max((t.timestamp() for _, t in landed), default=0.0)
+    return f"{day}:{len(landed)}:{newest:.3f}"
 
 
 class Lake(dg.ConfigurableResource):  # type: ignore[type-arg]
@@ -40,11 +64,14 @@ class Lake(dg.ConfigurableResource):  # type: ignore[type-arg]
         """Committed files of one day, oldest-landed first (in-progress files start with '.')."""
         return [str(f) for f in lake_layout.committed_files(Path(self.path), day)]
 
+    def landed(self, day: str) -> list[tuple[str, datetime]]:
+        """:meth:`files` with the time each landed (its mtime, UTC)."""
+        return [(f, datetime.fromtimestamp(Path(f).stat().st_mtime, UTC)) for f in self.files(day)]
+
     def signature(self, day: str) -> str:
-        """Changes whenever a file lands in the day (for the sensor's run keys)."""
-        files = self.files(day)
-        newest = max((Path(f).stat().st_mtime for f in files), default=0.0)
-        return f"{day}:{len(files)}:{newest:.3f}"
+        """Changes whenever a file lands in the day (the sensor's run keys; what
+        `materialize --all` compares to skip days already loaded)."""
+        return day_signature(day, self.landed(day))
 
 
 class GatesFile(dg.ConfigurableResource):  # type: ignore[type-arg]

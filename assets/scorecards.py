@@ -1,16 +1,14 @@
 """Runs and the weekly scorecards (docs/scorecard.md), with their GX checks."""
 
 from collections.abc import Iterator
-from datetime import date
-from typing import Any
+from datetime import date, timedelta
 
 import dagster as dg
-import pandas as pd
 
 from assets import _db as q
 from assets._factories import weekly_table
 from assets.partitions import week_end, weekly
-from assets.quality import run_suite
+from assets.quality import Expectation, expect, run_suite
 from assets.resources import GatesFile, Warehouse
 
 RATES = [
@@ -28,25 +26,65 @@ RATES = [
 @dg.asset(
     deps=["raw_events"],
     group_name="warehouse",
-    description="One row per finished run: week, status, duration, cost, versions, flags.",
+    description="One row per finished run: week, status, duration, cost, versions, flags. "
+    "Kept up to date run by run: only the runs of lake days that changed are redone.",
 )
 def runs(warehouse: Warehouse) -> dg.MaterializeResult:
     with warehouse.connect() as conn:
         q.ensure_events(conn)
-        q.run(conn, "runs_rebuild")
-        n, weeks = conn.execute("SELECT count(*), count(DISTINCT week_start) FROM runs").fetchone()  # type: ignore[misc]
-    return dg.MaterializeResult(metadata={"runs": int(n), "weeks": int(weeks)})
+        q.ensure_runs(conn)
+        changed = q.run(conn, "runs_changed_days").fetchall()
+        days = [d for d, _ in changed]
+        (synced,) = conn.execute("SELECT count(*) FROM runs_days").fetchone() or (0,)
+        rebuild = any(gone for _, gone in changed) or not synced
+        weeks: set[date] = set()
+        conn.execute("BEGIN TRANSACTION")
+        if rebuild:  # a day left the lake (retention), or nothing was built yet
+            q.run(conn, "runs_delete_all")
+            q.run(conn, "runs_source_all")
+            q.run(conn, "runs_insert")
+            weeks = {r[0] for r in q.run(conn, "runs_weeks").fetchall()}
+            first = min(weeks, default=None)
+        elif days:
+            q.run(conn, "runs_affected_stage", days=days)
+            weeks = {r[0] for r in q.run(conn, "runs_affected_weeks").fetchall()}
+            q.run(conn, "runs_delete_affected")
+            q.run(conn, "runs_source_affected")
+            q.run(conn, "runs_insert")
+            weeks |= {r[0] for r in q.run(conn, "runs_affected_weeks").fetchall()}
+            weeks |= {_monday(date.fromisoformat(d)) for d in days}
+            first = min(weeks)
+        else:
+            first = None
+        if first is not None:
+            q.run(conn, "stale_mark", from_week=first)
+        q.run(conn, "runs_days_sync")
+        conn.execute("COMMIT")
+        n, n_weeks = conn.execute(
+            "SELECT count(*), count(DISTINCT week_start) FROM runs"
+        ).fetchone()  # type: ignore[misc]
+    return dg.MaterializeResult(
+        metadata={
+            "runs": int(n),
+            "weeks": int(n_weeks),
+            "changed_days": len(days),
+            "rebuilt": rebuild,
+            "stale_from_week": str(first) if first else "",
+        }
+    )
 
 
-def _scorecard_expectations() -> list[Any]:
-    import great_expectations.expectations as gxe
+def _monday(day: date) -> date:
+    return day - timedelta(days=day.weekday())
 
-    out: list[Any] = [
-        gxe.ExpectColumnValuesToBeBetween(column=c, min_value=0, max_value=1) for c in RATES
+
+def _scorecard_expectations() -> list[Expectation]:
+    out: list[Expectation] = [
+        expect.ExpectColumnValuesToBeBetween(column=c, min_value=0, max_value=1) for c in RATES
     ]
-    out.append(gxe.ExpectColumnValuesToBeBetween(column="runs", min_value=1))
+    out.append(expect.ExpectColumnValuesToBeBetween(column="runs", min_value=1))
     out.append(
-        gxe.ExpectColumnPairValuesAToBeGreaterThanB(
+        expect.ExpectColumnPairValuesAToBeGreaterThanB(
             column_A="p95_duration_ms",
             column_B="p50_duration_ms",
             or_equal=True,
@@ -56,30 +94,11 @@ def _scorecard_expectations() -> list[Any]:
     return out
 
 
-def _rollup_expectations() -> list[Any]:
-    import great_expectations.expectations as gxe
-
+def _rollup_expectations() -> list[Expectation]:
     return [
-        gxe.ExpectColumnPairValuesToBeEqual(column_A="rollup_runs", column_B="segment_runs"),
-        gxe.ExpectColumnValuesToBeBetween(column="cost_abs_diff", max_value=1e-6),
+        expect.ExpectColumnPairValuesToBeEqual(column_A="rollup_runs", column_B="segment_runs"),
+        expect.ExpectColumnValuesToBeBetween(column="cost_abs_diff", max_value=1e-6),
     ]
-
-
-def _totals(conn: Any, weeks: list[str]) -> pd.DataFrame:
-    """Each rollup row against the sum of the segment rows it covers."""
-    return conn.execute(
-        """
-        SELECT r.week_start, r.workflow, r.runs AS rollup_runs, s.runs AS segment_runs,
-               abs(r.cost_usd - s.cost_usd) AS cost_abs_diff
-        FROM scorecard_weekly_rollup r
-        JOIN (SELECT week_start, workflow, sum(runs) AS runs, sum(cost_usd) AS cost_usd
-              FROM scorecard_weekly GROUP BY GROUPING SETS ((week_start, workflow), (week_start))
-             ) s
-          ON s.week_start = r.week_start AND coalesce(s.workflow, 'ALL') = r.workflow
-        WHERE r.week_start IN (SELECT unnest(?::DATE[]))
-        """,
-        [weeks],
-    ).df()
 
 
 @dg.multi_asset(
@@ -131,16 +150,37 @@ def scorecards(
             q.run(conn, "rollup_delete_week", week_start=start)
             q.run(conn, "rollup_insert_week")
             conn.execute("COMMIT")
-        week_list = "SELECT * FROM {t} WHERE week_start IN (SELECT unnest(?::DATE[]))"
-        seg = conn.execute(week_list.format(t="scorecard_weekly"), [weeks]).df()
-        roll = conn.execute(week_list.format(t="scorecard_weekly_rollup"), [weeks]).df()
-        totals = _totals(conn, weeks)
-    yield dg.MaterializeResult(asset_key="scorecard_weekly", metadata={"rows": len(seg)})
-    yield dg.MaterializeResult(asset_key="scorecard_weekly_rollup", metadata={"rows": len(roll)})
-    key_s, key_r = dg.AssetKey("scorecard_weekly"), dg.AssetKey("scorecard_weekly_rollup")
-    yield run_suite("scorecard_valid", seg, _scorecard_expectations(), asset_key=key_s)
-    yield run_suite("rollup_valid", roll, _scorecard_expectations(), asset_key=key_r)
-    yield run_suite("rollup_matches_segments", totals, _rollup_expectations(), asset_key=key_r)
+        key_s, key_r = dg.AssetKey("scorecard_weekly"), dg.AssetKey("scorecard_weekly_rollup")
+        by_week = {"weeks": weeks}
+        checks = [
+            run_suite(
+                "scorecard_valid",
+                conn,
+                "check_scorecard_weeks",
+                by_week,
+                _scorecard_expectations(),
+                asset_key=key_s,
+            ),
+            run_suite(
+                "rollup_valid",
+                conn,
+                "check_rollup_weeks",
+                by_week,
+                _scorecard_expectations(),
+                asset_key=key_r,
+            ),
+            run_suite(
+                "rollup_matches_segments",
+                conn,
+                "check_rollup_totals",
+                by_week,
+                _rollup_expectations(),
+                asset_key=key_r,
+            ),
+        ]
+    yield dg.MaterializeResult(asset_key=key_s, metadata={"rows": checks[0].metadata["rows"]})
+    yield dg.MaterializeResult(asset_key=key_r, metadata={"rows": checks[1].metadata["rows"]})
+    yield from checks
 
 
 failure_reasons_weekly = weekly_table(
@@ -154,14 +194,24 @@ drift_weekly = weekly_table(
 )
 
 
+class ViewConfig(dg.Config):
+    """``built_from_week``: every weekly table was just built from this week (YYYY-MM-DD, a
+    Monday) on, so the scorecards are current again (``materialize --all`` sets it)."""
+
+    built_from_week: str = ""
+
+
 @dg.asset(
     deps=["scorecard_weekly", "scorecard_weekly_rollup", "drift_weekly"],
     group_name="scorecards",
     description="The `scorecard` SQL view: all levels of all weeks, with drift.",
 )
-def scorecard_view(warehouse: Warehouse) -> dg.MaterializeResult:
+def scorecard_view(config: ViewConfig, warehouse: Warehouse) -> dg.MaterializeResult:
     with warehouse.connect() as conn:
         q.run(conn, "drift_weekly_create")
         q.run(conn, "view_scorecard")
+        if config.built_from_week:
+            q.ensure_runs(conn)
+            q.run(conn, "stale_clear", from_week=date.fromisoformat(config.built_from_week))
         n = conn.execute("SELECT count(*) FROM scorecard").fetchone()[0]  # type: ignore[index]
     return dg.MaterializeResult(metadata={"rows": int(n)})

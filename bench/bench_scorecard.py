@@ -1,105 +1,201 @@
-"""Scorecards over N simulated events: our SQL against a raw DuckDB query, and end to end.
+"""Scorecards at lake speed: the pipeline against a raw DuckDB pass over the same lake, same run.
 
-Run: ``.venv/bin/python -m bench.bench_scorecard [--events 10000000]``. Figures are printed,
-not asserted.
+For each size (events):
+- (a) raw baseline: one DuckDB statement (``sql/duckdb/bench_raw_scorecard.sql``) from the lake's
+  JSON files as they are on disk to a table with ``scorecard_weekly``'s columns and definitions;
+- (b) our scorecard SQL alone, on the loaded warehouse: ``runs`` rebuilt, then every week's
+  scorecard stage and tables;
+- (c) end to end, ``agentgauge materialize --all`` on a fresh warehouse, in its own process
+  (load, checks, every table, the view, the published copy), with its peak RSS.
+
+(a) is checked to agree with (c)'s ``scorecard_weekly`` cell by cell, so the baseline does the
+same work. Figures are printed, and with ``--json FILE`` written, one object per size; nothing is
+asserted on time.
+
+Run: ``.venv/bin/python -m bench.bench_scorecard [--sizes 2000000,10000000] [--json out.json]``
 """
 
 from __future__ import annotations
 
 import argparse
+import json
+import os
+import subprocess
+import sys
 import tempfile
 import time
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
-
-import duckdb
+from typing import Any
 
 from agentgauge.settings import AppSettings
 from agentgauge.simulate import SimConfig, simulate
 from assets import _db as q
+from assets.gates import load_gates
+from assets.partitions import week_end
 from bench.common import print_table
-from dagster_project.run import materialize
+from streams import lake as lake_layout
 from streams.lake import write_lake
 from streams.pricing import PriceTable
 
-RAW = """
-WITH fin AS (
-  SELECT run_id, arg_min(status, ts) AS status, arg_min(workflow, ts) AS workflow,
-         arg_min(segment, ts) AS segment, min(ts) AS fts, arg_min(duration_ms, ts) AS dur
-  FROM events WHERE event_type = 'run_finished' GROUP BY run_id),
-c AS (SELECT run_id, sum(cost_usd) AS cost, count(*) FILTER (WHERE event_type = 'retry') AS r
-      FROM events GROUP BY run_id)
-SELECT date_trunc('week', fts) AS w, workflow, segment, count(*) AS runs,
-       avg((status = 'success')::DOUBLE), avg((r > 0)::DOUBLE), quantile_cont(dur, 0.5),
-       quantile_cont(dur, 0.95), sum(cost), sum(cost) / nullif(count(*) FILTER (
-         WHERE status = 'success'), 0)
-FROM fin JOIN c USING (run_id) GROUP BY ALL
-"""
+RUNS_PER_DAY_CHUNK = 20_000  # one simulated day per chunk (~140k events), so memory stays small
+DAYS = 35
 
 
 def generate(lake: Path, n: int) -> int:
     prices = PriceTable.load(AppSettings().prices_file)
     start = datetime(2026, 10, 5, tzinfo=UTC)
-    written = 0
-    chunk = 0
-    while written < n:  # one simulated day per chunk, so memory stays small
-        day = start + timedelta(days=chunk % 35)
-        events = simulate(SimConfig(runs=20_000, seed=chunk, start=day, days=1), prices)
-        events = events[: n - written]
+    written = chunk = 0
+    while written < n:
+        day = start + timedelta(days=chunk % DAYS)
+        cfg = SimConfig(runs=RUNS_PER_DAY_CHUNK, seed=chunk, start=day, days=1)
+        events = simulate(cfg, prices)[: n - written]
         write_lake(events, lake, validate=False)
         written += len(events)
         chunk += 1
     return written
 
 
-def main() -> None:
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--events", type=int, default=2_000_000)
-    args = ap.parse_args()
-    with tempfile.TemporaryDirectory() as tmp_s:
+def _end_to_end(tmp: Path, lake: Path) -> tuple[float, float]:
+    """``agentgauge materialize --all`` in a process of its own: (seconds, peak RSS MB)."""
+    env = {
+        **os.environ,
+        "AGENTGAUGE_VAR_DIR": str(tmp / "var"),
+        "AGENTGAUGE_LAKE_PATH": str(lake),
+        "AGENTGAUGE_BOOTSTRAP_SERVERS": "127.0.0.1:1",  # no broker: alerts are skipped
+    }
+    env.pop("AGENTGAUGE_DUCKDB_PATH", None)
+    env.pop("DAGSTER_HOME", None)
+    cli = str(Path(sys.executable).parent / "agentgauge")
+    t = time.perf_counter()
+    proc = subprocess.Popen([cli, "materialize", "--all"], env=env, stdout=subprocess.DEVNULL)
+    _, status, usage = os.wait4(proc.pid, 0)
+    seconds = time.perf_counter() - t
+    if os.waitstatus_to_exitcode(status) != 0:
+        raise SystemExit(f"agentgauge materialize --all failed ({status})")
+    return seconds, usage.ru_maxrss / 1024
+
+
+def _raw(tmp: Path, lake: Path, pass_mark: float) -> float:
+    files = [
+        str(f) for d in lake_layout.partitions(lake) for f in lake_layout.committed_files(lake, d)
+    ]
+    with q.connect_utc(str(tmp / "raw.duckdb")) as conn:
+        conn.execute("SET memory_limit = '2GB'")
+        t = time.perf_counter()
+        q.run(conn, "bench_raw_scorecard", files=files, quality_pass_mark=pass_mark)
+        return time.perf_counter() - t
+
+
+def _sql_alone(work: Path, pass_mark: float) -> tuple[float, list[Any]]:
+    with q.connect_utc(str(work)) as conn:
+        conn.execute("SET memory_limit = '2GB'")
+        t = time.perf_counter()
+        q.run(conn, "runs_delete_all")
+        q.run(conn, "runs_source_all")
+        q.run(conn, "runs_insert")
+        weeks = [r[0] for r in q.run(conn, "runs_weeks").fetchall()]
+        for w in weeks:
+            end = date.fromisoformat(week_end(w.isoformat()))
+            q.run(conn, "scorecard_stage", week_start=w, week_end=end, quality_pass_mark=pass_mark)
+            q.run(conn, "scorecard_delete_week", week_start=w)
+            q.run(conn, "scorecard_insert_week")
+        return time.perf_counter() - t, weeks
+
+
+def _agree(tmp: Path, work: Path) -> int:
+    """Cells where (a) and the pipeline's scorecard_weekly differ (0: the same work)."""
+    with q.connect_utc(str(tmp / "raw.duckdb")) as conn:
+        conn.execute(f"ATTACH '{work}' AS wh (READ_ONLY)")
+        cols = [
+            r[0]
+            for r in conn.execute("DESCRIBE wh.scorecard_weekly").fetchall()
+            if r[0] not in ("week_start", "workflow", "segment")
+        ]
+        diffs = " + ".join(
+            f"CAST(NOT (a.{c} IS NOT DISTINCT FROM b.{c} OR abs(a.{c} - b.{c}) < 1e-9) AS INT)"
+            if c != "top_failure_reason"
+            else f"CAST(a.{c} IS DISTINCT FROM b.{c} AS INT)"
+            for c in cols
+        )
+        (n,) = conn.execute(
+            f"SELECT coalesce(sum({diffs}), -1) + count(*) FILTER (WHERE a.runs IS NULL"
+            " OR b.runs IS NULL) FROM bench_raw_scorecard a FULL JOIN wh.scorecard_weekly b"
+            " USING (week_start, workflow, segment)"
+        ).fetchone() or (-1,)
+        return int(n)
+
+
+def measure(n: int, keep: Path | None) -> dict[str, Any]:
+    with tempfile.TemporaryDirectory(dir=keep) as tmp_s:
         tmp = Path(tmp_s)
         t = time.perf_counter()
-        n = generate(tmp / "lake", args.events)
+        events = generate(tmp / "lake", n)
         gen_s = time.perf_counter() - t
-        s = AppSettings(
-            var_dir=tmp,
-            duckdb_path=tmp / "wh.duckdb",
-            lake_path=tmp / "lake",
-            bootstrap_servers="127.0.0.1:1",
-        )
-        t = time.perf_counter()
-        outcome = materialize(s, None)
-        e2e = time.perf_counter() - t
-        assert outcome.ok, outcome
-        with duckdb.connect(str(s.duckdb_path)) as conn:
-            conn.execute("SET TimeZone = 'UTC'")
-            t = time.perf_counter()
-            conn.execute(RAW).fetchall()
-            raw_s = time.perf_counter() - t
-            weeks = [r[0] for r in conn.execute("SELECT DISTINCT week_start FROM runs").fetchall()]
-            t = time.perf_counter()
-            q.run(conn, "runs_rebuild")
-            for w in weeks:
-                q.run(conn, "scorecard_stage", week_start=w, week_end=w + timedelta(days=7))
-            ours_s = time.perf_counter() - t
-        print_table(
-            f"Scorecards over {n:,} events ({len(weeks)} weeks), same DuckDB file, same run",
-            ["what", "seconds", "ratio"],
+        pass_mark = load_gates(None).defaults.quality_pass_mark
+        e2e_s, rss_mb = _end_to_end(tmp, tmp / "lake")
+        raw_s = _raw(tmp, tmp / "lake", pass_mark)
+        work = AppSettings(var_dir=tmp / "var").duckdb_work_path
+        differ = _agree(tmp, work)
+        sql_s, weeks = _sql_alone(work, pass_mark)
+        lake_mb = sum(f.stat().st_size for f in (tmp / "lake").rglob("part-*")) / 2**20
+        return {
+            "events": events,
+            "weeks": len(weeks),
+            "raw_s": round(raw_s, 2),
+            "sql_s": round(sql_s, 2),
+            "end_to_end_s": round(e2e_s, 2),
+            "peak_rss_mb": round(rss_mb),
+            "lake_mb": round(lake_mb),
+            "cells_differing_from_raw": differ,
+            "generate_s": round(gen_s, 1),
+        }
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--sizes", default="2000000,10000000,50000000")
+    ap.add_argument("--json", type=Path, help="also write the figures here")
+    ap.add_argument("--tmp", type=Path, help="where the lakes go (default: the system's)")
+    args = ap.parse_args()
+    results = []
+    for n in [int(x) for x in args.sizes.split(",")]:
+        r = measure(n, args.tmp)
+        results.append(r)
+        print(json.dumps(r), flush=True)
+    rows = []
+    base = next((r for r in results if r["events"] == 10_000_000), None)
+    for r in results:
+        scale = f"{r['end_to_end_s'] / base['end_to_end_s']:.2f}x" if base else "-"
+        rows.append(
             [
-                ["raw DuckDB query (core metrics, one GROUP BY)", f"{raw_s:.2f}", "1.00x"],
-                [
-                    "agentgauge runs + scorecard SQL (all metrics, all levels)",
-                    f"{ours_s:.2f}",
-                    f"{ours_s / raw_s:.2f}x",
-                ],
-                [
-                    "end to end: agentgauge materialize --all (lake -> checked scorecards)",
-                    f"{e2e:.1f}",
-                    "-",
-                ],
-                ["(generating the lake, not part of the product)", f"{gen_s:.1f}", "-"],
-            ],
+                f"{r['events']:,}",
+                f"{r['lake_mb']:,}",
+                f"{r['raw_s']:.1f}",
+                f"{r['sql_s']:.1f} ({r['sql_s'] / r['raw_s']:.2f}x)",
+                f"{r['end_to_end_s']:.1f} ({r['end_to_end_s'] / r['raw_s']:.2f}x)",
+                scale,
+                f"{r['peak_rss_mb']:,}",
+                str(r["cells_differing_from_raw"]),
+            ]
         )
+    print_table(
+        "Scorecards over the same lake, same run; (a) = one raw DuckDB statement from the JSON "
+        "files to scorecard_weekly",
+        [
+            "events",
+            "lake MB",
+            "(a) raw s",
+            "(b) our SQL s (/a)",
+            "(c) materialize --all s (/a)",
+            "(c) / (c) at 10M",
+            "(c) peak RSS MB",
+            "cells (a) != (c)",
+        ],
+        rows,
+    )
+    if args.json:
+        args.json.write_text(json.dumps(results, indent=2) + "\n")
 
 
 if __name__ == "__main__":

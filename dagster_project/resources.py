@@ -17,6 +17,8 @@ class PipelineSettings(Protocol):
     @property
     def duckdb_path(self) -> Path: ...
     @property
+    def duckdb_work_path(self) -> Path: ...
+    @property
     def lake_path(self) -> Path: ...
     @property
     def topic_alerts(self) -> str: ...
@@ -33,9 +35,14 @@ class PipelineSettings(Protocol):
     def connection(self) -> Connection: ...
 
 
-def build_resources(settings: PipelineSettings) -> dict[str, Any]:
+def build_resources(settings: PipelineSettings, publish: bool = True) -> dict[str, Any]:
+    """``publish``: each run publishes the warehouse for readers when it ends (False: the caller
+    publishes, as ``agentgauge materialize`` does once at its end)."""
     return {
-        "warehouse": Warehouse(database=str(settings.duckdb_path)),
+        "warehouse": Warehouse(
+            database=str(settings.duckdb_work_path),
+            published=str(settings.duckdb_path) if publish else "",
+        ),
         "lake": Lake(path=str(settings.lake_path)),
         "alerts_source": AlertsSource(settings.connection(), settings.topic_alerts),
         "gates": GatesFile(path=str(settings.gates_file) if settings.gates_file else ""),

@@ -10,7 +10,9 @@ from datetime import date, timedelta
 import dagster as dg
 
 from assets import _db as q
+from assets import snapshot
 from assets.partitions import iso_week_start
+from assets.resources import Lake, day_signature
 from dagster_project.definitions import ALL_ASSETS, WEEKLY
 from dagster_project.resources import PipelineSettings, build_resources
 from streams import lake as lake_layout
@@ -44,15 +46,19 @@ def _run(
     outcome: MaterializeReport,
     name: str,
     tags: dict[str, str] | None = None,
+    ops: dict[str, object] | None = None,
 ) -> None:
     result = dg.materialize(
         ALL_ASSETS,
         instance=_instance(settings),
         selection=selection,
-        resources=build_resources(settings),
+        resources=build_resources(settings, publish=False),
         tags=tags or {},
         raise_on_error=False,
-        run_config={"loggers": {"console": {"config": {"log_level": "WARNING"}}}},
+        run_config={
+            "loggers": {"console": {"config": {"log_level": "WARNING"}}},
+            **({"ops": ops} if ops else {}),
+        },
     )
     for ev in result.get_asset_check_evaluations():
         if not ev.passed:
@@ -62,20 +68,62 @@ def _run(
         outcome.ok = False
 
 
+def _loaded_signatures(settings: PipelineSettings) -> dict[str, str]:
+    """Each loaded day's lake signature (none loaded yet: {})."""
+    snapshot.ensure_work(settings.duckdb_work_path, settings.duckdb_path)
+    if not settings.duckdb_work_path.exists():
+        return {}
+    with snapshot.connect_writer(settings.duckdb_work_path) as conn:
+        tables = {r[0] for r in conn.execute("SHOW TABLES").fetchall()}
+        if "events_days" not in tables:
+            return {}
+        return dict(q.run(conn, "events_days_signatures").fetchall())
+
+
+def _weeks_to_build(settings: PipelineSettings) -> list[str]:
+    """The weeks with finished runs from the earliest stale one on (docs/lake.md)."""
+    with snapshot.connect_writer(settings.duckdb_work_path) as conn:
+        (first,) = q.run(conn, "stale_from").fetchone() or (None,)
+        if first is None:
+            return []
+        rows = q.run(conn, "runs_weeks").fetchall()
+    return [r[0].isoformat() for r in rows if r[0] >= first]
+
+
 def materialize(
     settings: PipelineSettings, week: str | None, progress: Callable[[str], None] = lambda _: None
 ) -> MaterializeReport:
-    """Load every lake day, rebuild runs and alerts, then the scorecards of one or all weeks."""
+    """:func:`build`, then the warehouse is published for readers if every step passed (else
+    readers keep the last good state)."""
+    outcome = build(settings, week, progress)
+    if outcome.ok:
+        progress("publishing for readers")
+        snapshot.publish(settings.duckdb_work_path, settings.duckdb_path)
+    return outcome
+
+
+def build(
+    settings: PipelineSettings, week: str | None, progress: Callable[[str], None] = lambda _: None
+) -> MaterializeReport:
+    """Load the lake days that are new or grew since they were loaded, bring runs and alerts up
+    to date, then build the scorecards of one week (and the one before it, for drift) or of
+    every week the changes reach."""
     outcome = MaterializeReport()
     days = lake_layout.partitions(settings.lake_path)
     if not days:
         outcome.ok = False
         outcome.steps.append(f"no lake partitions under {settings.lake_path}")
         return outcome
-    progress(f"raw_events: {len(days)} days ({days[0]} .. {days[-1]})")
-    _run(["raw_events"], settings, outcome, "raw_events", _range_tags(days[0], days[-1]))
-    if not outcome.ok:
-        return outcome
+    loaded = _loaded_signatures(settings)
+    lake = Lake(path=str(settings.lake_path))
+    changed = [d for d in days if loaded.get(d) != day_signature(d, lake.landed(d))]
+    if changed:
+        progress(f"raw_events: {len(changed)} of {len(days)} days ({changed[0]} .. {changed[-1]})")
+        _run(["raw_events"], settings, outcome, "raw_events", _range_tags(changed[0], changed[-1]))
+        if not outcome.ok:
+            return outcome
+    else:
+        progress(f"raw_events: all {len(days)} days already loaded")
     progress("runs and alerts")
     _run(["runs", "alerts"], settings, outcome, "runs+alerts")
     if not outcome.ok:
@@ -84,14 +132,15 @@ def materialize(
         start = iso_week_start(week)
         weeks = [(date.fromisoformat(start) - timedelta(days=7)).isoformat(), start]
     else:
-        with q.connect_utc(str(settings.duckdb_path), read_only=True) as conn:
-            rows = q.run(conn, "runs_weeks").fetchall()
-        weeks = [r[0].isoformat() for r in rows]
+        weeks = _weeks_to_build(settings)
     if not weeks:
+        progress("weekly scorecards: every week is current")
+        _run(["scorecard_view"], settings, outcome, "scorecard view")
         return outcome
     outcome.weeks = weeks
     progress(f"weekly scorecards: {len(weeks)} weeks ({weeks[0]} .. {weeks[-1]})")
     _run(WEEKLY, settings, outcome, "scorecards", _range_tags(weeks[0], weeks[-1]))
     if outcome.ok:
-        _run(["scorecard_view"], settings, outcome, "scorecard view")
+        view = {"config": {"built_from_week": "" if week else weeks[0]}}
+        _run(["scorecard_view"], settings, outcome, "scorecard view", ops={"scorecard_view": view})
     return outcome

@@ -232,7 +232,16 @@ def _act(action: Action, alert_id: str, by: str | None, note: str | None) -> Non
         except (KafkaUnavailable, TopicMissing):
             return []
 
-    res = record_action(s.duckdb_path, alert_id, action, actor, datetime.now(UTC), note, read_topic)
+    res = record_action(
+        s.duckdb_work_path,
+        alert_id,
+        action,
+        actor,
+        datetime.now(UTC),
+        note,
+        read_topic,
+        published=s.duckdb_path,
+    )
     a = res.alert
     what = f"{a['rule']} ({a['severity']}) on {a['workflow']} {a.get('run_id') or ''}".rstrip()
     if not res.recorded and res.previous:

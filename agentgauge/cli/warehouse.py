@@ -56,7 +56,8 @@ def print_report(outcome: MaterializeReport, duckdb_path: Path) -> bool:
     if not outcome.ok:
         err_console.print("[red]materialization failed[/] (see the messages above)")
         return False
-    console.print(f"[green]scorecards ready[/] for {len(outcome.weeks)} week(s) in {duckdb_path}")
+    built = f"for {len(outcome.weeks)} week(s)" if outcome.weeks else "(every week was current)"
+    console.print(f"[green]scorecards ready[/] {built} in {duckdb_path}")
     return True
 
 

@@ -11,6 +11,7 @@ from typing import Any, Literal
 import duckdb
 
 from assets import _db as q
+from assets import snapshot
 from assets.alerts import store_alerts
 from streams.errors import AgentgaugeError, ConfigError
 
@@ -44,8 +45,10 @@ def record_action(
     at: datetime,
     note: str | None,
     read_topic: Callable[[], list[dict[str, Any]]],
+    published: Path | None = None,
 ) -> ActionResult:
-    """Record who acked/resolved an alert. An id (or a prefix of at least 6 characters) not
+    """Record who acked/resolved an alert in the warehouse ``db_path`` (then published to
+    ``published`` for readers, when given). An id (or a prefix of at least 6 characters) not
     yet in the warehouse is looked up on ``agent-alerts`` through ``read_topic`` first."""
     prefix = alert_id.strip().lower()
     if len(prefix) < MIN_PREFIX or any(c not in "0123456789abcdef" for c in prefix):
@@ -55,7 +58,25 @@ def record_action(
     if at.tzinfo is None:
         raise ConfigError("at must be timezone-aware")
     db_path.parent.mkdir(parents=True, exist_ok=True)
-    with duckdb.connect(str(db_path)) as conn:
+    if published is not None:
+        snapshot.ensure_work(db_path, published)
+    result = _record(db_path, prefix, alert_id, action, actor, at, note, read_topic)
+    if published is not None:
+        snapshot.publish(db_path, published)
+    return result
+
+
+def _record(
+    db_path: Path,
+    prefix: str,
+    alert_id: str,
+    action: Action,
+    actor: str,
+    at: datetime,
+    note: str | None,
+    read_topic: Callable[[], list[dict[str, Any]]],
+) -> ActionResult:
+    with snapshot.connect_writer(db_path) as conn:
         store_alerts(conn, [])
         found = _lookup(conn, prefix)
         if not found:

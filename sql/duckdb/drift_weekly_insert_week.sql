@@ -42,8 +42,10 @@ props AS (
 ),
 psi AS (
   SELECT workflow, segment,
-         sum((p - q) * ln(p / q)) FILTER (WHERE metric = 'cost') AS cost_psi,
-         sum((p - q) * ln(p / q)) FILTER (WHERE metric = 'duration') AS duration_psi
+         CAST(sum(CAST((p - q) * ln(p / q) AS DECIMAL(38, 18))) FILTER (WHERE metric = 'cost')
+           AS DOUBLE) AS cost_psi,
+         CAST(sum(CAST((p - q) * ln(p / q) AS DECIMAL(38, 18))) FILTER (WHERE metric = 'duration')
+           AS DOUBLE) AS duration_psi
   FROM props GROUP BY ALL
 )
 SELECT

@@ -51,10 +51,12 @@ metrics AS (
     sum(retries) / count(*) AS retries_per_run,
     quantile_cont(duration_ms, 0.5) AS p50_duration_ms,
     quantile_cont(duration_ms, 0.95) AS p95_duration_ms,
-    sum(cost_usd) AS cost_usd,
-    sum(cost_usd) / count(*) AS cost_per_run,
-    sum(cost_usd) / nullif(count(*) FILTER (WHERE status = 'success'), 0) AS cost_per_success,
-    sum(retry_cost_usd) AS retry_cost_usd,
+    -- money summed in exact decimals (the same bytes whatever order the threads add in)
+    CAST(sum(CAST(cost_usd AS DECIMAL(38, 12))) AS DOUBLE) AS cost_usd,
+    CAST(sum(CAST(cost_usd AS DECIMAL(38, 12))) AS DOUBLE) / count(*) AS cost_per_run,
+    CAST(sum(CAST(cost_usd AS DECIMAL(38, 12))) AS DOUBLE)
+      / nullif(count(*) FILTER (WHERE status = 'success'), 0) AS cost_per_success,
+    CAST(sum(CAST(retry_cost_usd AS DECIMAL(38, 12))) AS DOUBLE) AS retry_cost_usd,
     sum(tool_calls) / count(*) AS tool_calls_per_run,
     avg(on_latest_prompt) AS latest_prompt_share,
     avg(on_latest_policy) AS latest_policy_share,

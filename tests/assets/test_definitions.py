@@ -36,7 +36,11 @@ def test_code_location_loads_the_one_definitions(
     assert dg.AssetKey("raw_events") in lake
     resources = loaded.resources or {}
     assert resources["lake"].path == str(tmp_path / "v" / "lake" / "events")
+    # Writers work on their own file; readers open the published copy (docs/lake.md).
     assert resources["warehouse"].database == str(
+        tmp_path / "v" / "warehouse" / "agentgauge.work.duckdb"
+    )
+    assert resources["warehouse"].published == str(
         tmp_path / "v" / "warehouse" / "agentgauge.duckdb"
     )
 

@@ -1,30 +1,35 @@
 -- One row per finished run (docs/scorecard.md). A run counts in the ISO week of its earliest
 -- run_finished; workflow and segment come from that event; cost is over all of its events.
-CREATE OR REPLACE TABLE runs AS
+-- Reads `runs_events` (runs_source_all.sql: every event; runs_source_affected.sql: the events of
+-- the runs a changed lake day touched), so the same statement rebuilds or updates.
+INSERT INTO runs BY NAME
 WITH finished AS (
   SELECT run_id, ts AS finished_ts, status, workflow, segment, duration_ms AS reported_duration_ms,
          quality_score
-  FROM events
+  FROM runs_events
   WHERE event_type = 'run_finished'
   QUALIFY row_number() OVER (PARTITION BY run_id ORDER BY ts, event_id) = 1
 ),
 started AS (
   SELECT run_id, min(ts) AS started_ts
-  FROM events WHERE event_type = 'run_started' GROUP BY run_id
+  FROM runs_events WHERE event_type = 'run_started' GROUP BY run_id
 ),
 first_versions AS (
   -- the earliest run_started's versions, else the earliest event's
   SELECT run_id, prompt_version, policy_version, cohort, customer_id
-  FROM events
+  FROM runs_events
   QUALIFY row_number() OVER (
     PARTITION BY run_id ORDER BY (event_type = 'run_started') DESC, ts, event_id) = 1
 ),
 agg AS (
   SELECT
     run_id,
-    coalesce(sum(cost_usd), 0) AS cost_usd,
-    coalesce(sum(cost_usd) FILTER (WHERE event_type IN ('model_call', 'tool_call')
-                                   AND attempt >= 2), 0) AS retry_cost_usd,
+    -- Sums of money in exact decimals: a float sum depends on the order DuckDB's threads add
+    -- in, and a rebuild must give the same bytes.
+    CAST(coalesce(sum(CAST(cost_usd AS DECIMAL(38, 12))), 0) AS DOUBLE) AS cost_usd,
+    CAST(coalesce(sum(CAST(cost_usd AS DECIMAL(38, 12))) FILTER (
+      WHERE event_type IN ('model_call', 'tool_call') AND attempt >= 2), 0) AS DOUBLE)
+      AS retry_cost_usd,
     count(*) FILTER (WHERE event_type = 'retry') AS retries,
     count(*) FILTER (WHERE event_type = 'tool_call') AS tool_calls,
     count(*) FILTER (WHERE event_type = 'escalation') > 0 AS had_escalation_event,
@@ -33,7 +38,7 @@ agg AS (
     count(*) FILTER (WHERE event_type = 'error' AND category = 'policy_violation') AS policy_violations,
     count(*) FILTER (WHERE event_type = 'error' AND category = 'policy_violation'
                      AND fatal) AS critical_policy_violations
-  FROM events GROUP BY run_id
+  FROM runs_events GROUP BY run_id
 )
 SELECT
   f.run_id,

@@ -1,0 +1,2 @@
+-- Before a rebuild.
+DELETE FROM runs

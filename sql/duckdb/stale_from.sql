@@ -1,0 +1,2 @@
+-- The earliest stale week, or NULL.
+SELECT min(from_week) FROM scorecards_stale
