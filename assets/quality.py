@@ -133,15 +133,18 @@ class _Rows:
     def __init__(self, conn: duckdb.DuckDBPyConnection, text: str, params: dict[str, Any]):
         self.conn, self.text, self.params = conn, text, params
 
-    def query(self, rest: str, p: _Params) -> list[tuple[Any, ...]]:
+    def _execute(self, rest: str, p: _Params) -> duckdb.DuckDBPyConnection:
         text = f"WITH quality_rows AS ({self.text}\n) {rest}"
-        bound = {k: v for k, v in {**self.params, **p.values}.items() if f"${k}" in text}
-        return self.conn.execute(text, bound).fetchall()
+        named = {**self.params, **p.values}
+        used = set(re.findall(r"\$(\w+)", text))  # DuckDB refuses a value it was not asked for
+        return self.conn.execute(text, {k: v for k, v in named.items() if k in used})
+
+    def query(self, rest: str, p: _Params) -> list[tuple[Any, ...]]:
+        return self._execute(rest, p).fetchall()
 
     def description(self, p: _Params) -> list[str]:
-        text = f"WITH quality_rows AS ({self.text}\n) SELECT * FROM quality_rows LIMIT 0"
-        bound = {k: v for k, v in {**self.params, **p.values}.items() if f"${k}" in text}
-        return [d[0] for d in self.conn.execute(text, bound).description or []]
+        cur = self._execute("SELECT * FROM quality_rows LIMIT 0", p)
+        return [d[0] for d in cur.description or []]
 
 
 def evaluate(

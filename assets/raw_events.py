@@ -76,8 +76,9 @@ def _weeks(days: list[str]) -> list[list[str]]:
             description="every lake line loaded: none unreadable or breaking the contract",
         ),
     ],
-    description="Lake partitions loaded into `events`: one day replaced per transaction, "
-    "de-duplicated by event_id (first arrival wins).",
+    description="Lake partitions loaded into `events`: a week of days replaced per "
+    "transaction, de-duplicated by event_id (first arrival wins); a day gone from the lake "
+    "leaves the warehouse too.",
 )
 def raw_events(
     context: dg.AssetExecutionContext, warehouse: Warehouse, lake: Lake
@@ -107,8 +108,11 @@ def raw_events(
                         file_days=[d for _, d, _ in files],
                         file_landed=[t for _, _, t in files],
                     )
-                signatures = [day_signature(day, landed[day]) for day in batch]
-                q.run(conn, "events_days_upsert", days=batch, signatures=signatures)
+                held = [day for day in batch if landed[day]]
+                signatures = [day_signature(day, landed[day]) for day in held]
+                q.run(conn, "events_days_upsert", days=held, signatures=signatures)
+                gone = [day for day in batch if not landed[day]]
+                q.run(conn, "events_days_delete", days=gone)
                 conn.execute("COMMIT")
             except Exception:
                 conn.execute("ROLLBACK")

@@ -12,7 +12,8 @@ For each size (events):
 same work. Figures are printed, and with ``--json FILE`` written, one object per size; nothing is
 asserted on time.
 
-Run: ``.venv/bin/python -m bench.bench_scorecard [--sizes 2000000,10000000] [--json out.json]``
+Run: ``.venv/bin/python -m bench.bench_scorecard [--sizes 2000000,10000000] [--json out.json]
+[--lakes var/bench-lakes]``
 """
 
 from __future__ import annotations
@@ -87,6 +88,34 @@ def _raw(tmp: Path, lake: Path, pass_mark: float) -> float:
         return time.perf_counter() - t
 
 
+def _formats(tmp: Path, lake: Path) -> dict[str, float]:
+    """The lake-format question, measured: loading the JSON lines as landed into a DuckDB
+    table (what raw_events does once per event), against compacting them to Parquet first and
+    loading that (seconds for each step)."""
+    files = [
+        str(f) for d in lake_layout.partitions(lake) for f in lake_layout.committed_files(lake, d)
+    ]
+    out: dict[str, float] = {}
+    with q.connect_utc(str(tmp / "formats.duckdb")) as conn:
+        conn.execute("SET memory_limit = '2GB'")
+        read = "SELECT * FROM read_json($files, format = 'newline_delimited')"
+        t = time.perf_counter()
+        conn.execute(f"CREATE TABLE from_json AS {read}", {"files": files})
+        out["json_to_table_s"] = time.perf_counter() - t
+        t = time.perf_counter()
+        conn.execute(
+            f"COPY ({read}) TO '{tmp / 'lake.parquet'}' (FORMAT parquet)", {"files": files}
+        )
+        out["json_to_parquet_s"] = time.perf_counter() - t
+        t = time.perf_counter()
+        conn.execute(f"CREATE TABLE from_parquet AS SELECT * FROM '{tmp / 'lake.parquet'}'")
+        out["parquet_to_table_s"] = time.perf_counter() - t
+        out["parquet_mb"] = (tmp / "lake.parquet").stat().st_size / 2**20
+    (tmp / "formats.duckdb").unlink()
+    (tmp / "lake.parquet").unlink()
+    return {k: round(v, 2) for k, v in out.items()}
+
+
 def _sql_alone(work: Path, pass_mark: float) -> tuple[float, list[Any]]:
     with q.connect_utc(str(work)) as conn:
         conn.execute("SET memory_limit = '2GB'")
@@ -126,19 +155,31 @@ def _agree(tmp: Path, work: Path) -> int:
         return int(n)
 
 
-def measure(n: int, keep: Path | None) -> dict[str, Any]:
-    with tempfile.TemporaryDirectory(dir=keep) as tmp_s:
+def _lake(n: int, lakes: Path | None, tmp: Path) -> tuple[Path, int, float]:
+    """A lake of ``n`` simulated events: (where, events, seconds to generate; 0 when reused from
+    ``lakes/<n>``, which keeps generated lakes between runs)."""
+    lake = (lakes / str(n)) if lakes else tmp / "lake"
+    done = lake / "_GENERATED"
+    if done.exists():
+        return lake, int(done.read_text()), 0.0
+    t = time.perf_counter()
+    events = generate(lake, n)
+    done.write_text(str(events))
+    return lake, events, time.perf_counter() - t
+
+
+def measure(n: int, lakes: Path | None) -> dict[str, Any]:
+    with tempfile.TemporaryDirectory(dir=lakes) as tmp_s:
         tmp = Path(tmp_s)
-        t = time.perf_counter()
-        events = generate(tmp / "lake", n)
-        gen_s = time.perf_counter() - t
+        lake, events, gen_s = _lake(n, lakes, tmp)
         pass_mark = load_gates(None).defaults.quality_pass_mark
-        e2e_s, rss_mb = _end_to_end(tmp, tmp / "lake")
-        raw_s = _raw(tmp, tmp / "lake", pass_mark)
+        e2e_s, rss_mb = _end_to_end(tmp, lake)
+        raw_s = _raw(tmp, lake, pass_mark)
         work = AppSettings(var_dir=tmp / "var").duckdb_work_path
         differ = _agree(tmp, work)
         sql_s, weeks = _sql_alone(work, pass_mark)
-        lake_mb = sum(f.stat().st_size for f in (tmp / "lake").rglob("part-*")) / 2**20
+        lake_mb = sum(f.stat().st_size for f in lake.rglob("part-*")) / 2**20
+        formats = _formats(tmp, lake)
         return {
             "events": events,
             "weeks": len(weeks),
@@ -149,6 +190,7 @@ def measure(n: int, keep: Path | None) -> dict[str, Any]:
             "lake_mb": round(lake_mb),
             "cells_differing_from_raw": differ,
             "generate_s": round(gen_s, 1),
+            **formats,
         }
 
 
@@ -156,11 +198,11 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--sizes", default="2000000,10000000,50000000")
     ap.add_argument("--json", type=Path, help="also write the figures here")
-    ap.add_argument("--tmp", type=Path, help="where the lakes go (default: the system's)")
+    ap.add_argument("--lakes", type=Path, help="keep generated lakes here, and reuse them")
     args = ap.parse_args()
     results = []
     for n in [int(x) for x in args.sizes.split(",")]:
-        r = measure(n, args.tmp)
+        r = measure(n, args.lakes)
         results.append(r)
         print(json.dumps(r), flush=True)
     rows = []
@@ -193,6 +235,20 @@ def main() -> None:
             "cells (a) != (c)",
         ],
         rows,
+    )
+    print_table(
+        "Lake format: the JSON lines as landed, loaded once, against a Parquet compaction first",
+        ["events", "JSON -> table s", "JSON -> Parquet s", "Parquet -> table s", "Parquet MB"],
+        [
+            [
+                f"{r['events']:,}",
+                f"{r['json_to_table_s']:.1f}",
+                f"{r['json_to_parquet_s']:.1f}",
+                f"{r['parquet_to_table_s']:.1f}",
+                f"{r['parquet_mb']:,.0f} (lake {r['lake_mb']:,} MB)",
+            ]
+            for r in results
+        ],
     )
     if args.json:
         args.json.write_text(json.dumps(results, indent=2) + "\n")

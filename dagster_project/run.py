@@ -68,6 +68,21 @@ def _run(
         outcome.ok = False
 
 
+def _spans_of(days: list[str]) -> list[tuple[str, str]]:
+    """Sorted days as runs of consecutive days: a partition range each."""
+    spans: list[tuple[str, str]] = []
+    for day in days:
+        if spans and date.fromisoformat(day) - date.fromisoformat(spans[-1][1]) == timedelta(1):
+            spans[-1] = (spans[-1][0], day)
+        else:
+            spans.append((day, day))
+    return spans
+
+
+def _spans(days: list[str]) -> str:
+    return ", ".join(a if a == b else f"{a} .. {b}" for a, b in _spans_of(days)) or "-"
+
+
 def _loaded_signatures(settings: PipelineSettings) -> dict[str, str]:
     """Each loaded day's lake signature (none loaded yet: {})."""
     snapshot.ensure_work(settings.duckdb_work_path, settings.duckdb_path)
@@ -86,7 +101,9 @@ def _weeks_to_build(settings: PipelineSettings) -> list[str]:
         (first,) = q.run(conn, "stale_from").fetchone() or (None,)
         if first is None:
             return []
-        rows = q.run(conn, "runs_weeks").fetchall()
+        tables = {r[0] for r in conn.execute("SHOW TABLES").fetchall()}
+        name = "built_weeks" if "scorecard_weekly" in tables else "runs_weeks"
+        rows = q.run(conn, name).fetchall()
     return [r[0].isoformat() for r in rows if r[0] >= first]
 
 
@@ -117,11 +134,14 @@ def build(
     loaded = _loaded_signatures(settings)
     lake = Lake(path=str(settings.lake_path))
     changed = [d for d in days if loaded.get(d) != day_signature(d, lake.landed(d))]
-    if changed:
-        progress(f"raw_events: {len(changed)} of {len(days)} days ({changed[0]} .. {changed[-1]})")
-        _run(["raw_events"], settings, outcome, "raw_events", _range_tags(changed[0], changed[-1]))
-        if not outcome.ok:
-            return outcome
+    gone = sorted(set(loaded) - set(days))  # deleted from the lake (retention)
+    if changed or gone:
+        what = f"{len(changed)} of {len(days)} days"
+        progress(f"raw_events: {what}{f', {len(gone)} gone' if gone else ''} ({_spans(changed)})")
+        for first, last in _spans_of(sorted({*changed, *gone})):
+            _run(["raw_events"], settings, outcome, "raw_events", _range_tags(first, last))
+            if not outcome.ok:
+                return outcome
     else:
         progress(f"raw_events: all {len(days)} days already loaded")
     progress("runs and alerts")

@@ -3,6 +3,7 @@ runs and weeks it reaches are redone, yet every table ends equal to a fresh buil
 
 from __future__ import annotations
 
+import shutil
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -71,7 +72,7 @@ def test_a_grown_day_redoes_only_what_it_reaches_and_ends_equal_to_a_rebuild(
     write_lake([late_review, *[e for e in more if e["ts"].startswith("2026-11-17")]], lake)
     steps.clear()
     assert materialize(inc, None, steps.append).ok
-    assert "raw_events: 1 of 21 days (2026-11-17 .. 2026-11-17)" in steps, steps
+    assert "raw_events: 1 of 21 days (2026-11-17)" in steps, steps
     assert "weekly scorecards: 2 weeks (2026-11-09 .. 2026-11-16)" in steps, steps
 
     fresh = _settings(tmp_path / "fresh", lake)
@@ -84,3 +85,14 @@ def test_a_grown_day_redoes_only_what_it_reaches_and_ends_equal_to_a_rebuild(
             "SELECT overridden FROM runs WHERE run_id = ?", [finished["run_id"]]
         ).fetchone()  # type: ignore[misc]
     assert overridden
+
+    # Retention: the oldest day leaves the lake, and the warehouse with it.
+    shutil.rmtree(lake / "dt=2026-11-02")
+    steps.clear()
+    assert materialize(inc, None, steps.append).ok
+    assert any("1 gone" in s for s in steps), steps
+    again = _settings(tmp_path / "again", lake)
+    assert materialize(again, None).ok
+    got, want = _digests(inc.duckdb_path), _digests(again.duckdb_path)
+    assert {t: got[t] for t in got if got[t] != want[t]} == {}
+    assert got["events"] != _digests(fresh.duckdb_path)["events"]

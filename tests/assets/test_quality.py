@@ -9,7 +9,7 @@ import great_expectations as gx
 import pandas as pd
 
 from assets import _db as q
-from assets.quality import Expectation, evaluate_text
+from assets.quality import Expectation, evaluate_text, expect
 from assets.raw_events import _expectations as raw_expectations
 from assets.scorecards import _rollup_expectations, _scorecard_expectations
 
@@ -128,3 +128,10 @@ def test_scorecard_and_pair_expectations_agree_with_gx() -> None:
     }
     assert _agree(SCORECARD, expectations) >= 4
     assert _agree(SCORECARD.replace("-0.1", "0.1").replace("NULL, 0.9", "0.2, 0.9"), []) == 0
+
+
+def test_many_bound_values_and_a_late_failure() -> None:
+    """Twelve bounds (parameters $p0..$p11): the sample query of the last one binds only its own."""
+    checks = [expect.ExpectColumnValuesToBeBetween(column="x", min_value=-i) for i in range(11)]
+    checks.append(expect.ExpectColumnValuesToBeBetween(column="x", min_value=0, max_value=1))
+    assert _agree("SELECT * FROM (VALUES (0.5), (2.0), (NULL)) AS t(x)", checks) == 1
