@@ -153,9 +153,8 @@ def build(
         weeks = [(date.fromisoformat(start) - timedelta(days=7)).isoformat(), start]
     else:
         weeks = _weeks_to_build(settings)
-    if not weeks:
+    if not weeks:  # the view over them is already in place (or no run has finished yet)
         progress("weekly scorecards: every week is current")
-        _run(["scorecard_view"], settings, outcome, "scorecard view")
         return outcome
     outcome.weeks = weeks
     progress(f"weekly scorecards: {len(weeks)} weeks ({weeks[0]} .. {weeks[-1]})")

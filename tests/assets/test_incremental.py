@@ -3,17 +3,20 @@ runs and weeks it reaches are redone, yet every table ends equal to a fresh buil
 
 from __future__ import annotations
 
+import os
 import shutil
 from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
+import orjson
 
 from agentgauge.settings import AppSettings
 from agentgauge.simulate import SimConfig, simulate
 from dagster_project.run import materialize
 from streams.lake import write_lake
 from streams.pricing import PriceTable
+from tests.support.scorecard_data import events as scorecard_events
 
 
 def _digests(db: Path) -> dict[str, str]:
@@ -96,3 +99,29 @@ def test_a_grown_day_redoes_only_what_it_reaches_and_ends_equal_to_a_rebuild(
     got, want = _digests(inc.duckdb_path), _digests(again.duckdb_path)
     assert {t: got[t] for t in got if got[t] != want[t]} == {}
     assert got["events"] != _digests(fresh.duckdb_path)["events"]
+
+
+def test_first_arrival_wins_within_a_day_and_across_days(tmp_path: Path) -> None:
+    """The earlier-landed file's copy of an id wins within a day; an id already held by an
+    earlier day is not taken again from a later one (one batch or two)."""
+    first, _ = scorecard_events()
+    base = next(e for e in first if e["event_type"] == "model_call")
+    day = base["ts"][:10]
+    lake = tmp_path / "lake"
+    folder = lake / f"dt={day}"
+    folder.mkdir(parents=True)
+    for name, cost, landed in (("part-b", 2.0, 2_000_000_000), ("part-a", 1.0, 1_000_000_000)):
+        (folder / name).write_bytes(orjson.dumps({**base, "cost_usd": cost}) + b"\n")
+        os.utime(folder / name, (landed, landed))
+    later = f"{day[:8]}{int(day[8:]) + 1:02d}"
+    (lake / f"dt={later}").mkdir()
+    moved = {**base, "ts": f"{later}{base['ts'][10:]}", "cost_usd": 3.0}
+    (lake / f"dt={later}" / "part-c").write_bytes(orjson.dumps(moved) + b"\n")
+    s = _settings(tmp_path / "var", lake)
+    assert materialize(s, None).ok
+    with duckdb.connect(str(s.duckdb_path), read_only=True) as conn:
+        rows = conn.execute(
+            "SELECT CAST(dt AS VARCHAR), cost_usd, source_file FROM events WHERE event_id = ?",
+            [base["event_id"]],
+        ).fetchall()
+    assert rows == [(day, 1.0, str(folder / "part-a"))]
