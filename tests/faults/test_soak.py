@@ -8,7 +8,7 @@ router killed -9 and restarted, the destination answering 503 then 429, then han
 - no alert is missing, each reached the destination exactly once (by idempotency key), and
   none stays parked once the destination recovers and on-call runs ``alerts redeliver``.
 
-``SOAK_MINUTES`` (default 4) sets each run's length; it runs once per state backend. The
+``SOAK_MINUTES`` (default 6) sets each run's length; it runs once per state backend. The
 default run keeps a run's state for 30 s (``run_idle_s``, ``dedup_horizon_s``) so the state
 reaches its steady size within the warm-up; at the defaults (1 h) it does after an hour.
 """
@@ -63,7 +63,7 @@ JOB_JVM_ARGS = "-Xms1g -Xmx1g -XX:+AlwaysPreTouch -XX:NativeMemoryTracking=summa
 
 
 def _minutes() -> float:
-    return float(os.environ.get("SOAK_MINUTES", "4"))
+    return float(os.environ.get("SOAK_MINUTES", "6"))
 
 
 class Emitter(threading.Thread):
