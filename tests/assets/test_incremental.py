@@ -17,18 +17,7 @@ from dagster_project.run import materialize
 from streams.lake import write_lake
 from streams.pricing import PriceTable
 from tests.support.scorecard_data import events as scorecard_events
-
-
-def _digests(db: Path) -> dict[str, str]:
-    with duckdb.connect(str(db), read_only=True) as conn:
-        tables = [r[0] for r in conn.execute("SHOW TABLES").fetchall()]
-        return {
-            t: conn.execute(
-                f"SELECT count(*) || ':' || coalesce(md5(string_agg(CAST(x AS VARCHAR), '|'"
-                f" ORDER BY CAST(x AS VARCHAR))), '') FROM {t} AS x"
-            ).fetchone()[0]  # type: ignore[index]
-            for t in tables
-        }
+from tests.support.warehouse import table_digests
 
 
 def _settings(tmp: Path, lake: Path) -> AppSettings:
@@ -80,7 +69,7 @@ def test_a_grown_day_redoes_only_what_it_reaches_and_ends_equal_to_a_rebuild(
 
     fresh = _settings(tmp_path / "fresh", lake)
     assert materialize(fresh, None).ok
-    got, want = _digests(inc.duckdb_path), _digests(fresh.duckdb_path)
+    got, want = table_digests(inc.duckdb_path), table_digests(fresh.duckdb_path)
     assert got.keys() == want.keys()
     assert {t: got[t] for t in got if got[t] != want[t]} == {}
     with duckdb.connect(str(inc.duckdb_path), read_only=True) as conn:
@@ -96,9 +85,9 @@ def test_a_grown_day_redoes_only_what_it_reaches_and_ends_equal_to_a_rebuild(
     assert any("1 gone" in s for s in steps), steps
     again = _settings(tmp_path / "again", lake)
     assert materialize(again, None).ok
-    got, want = _digests(inc.duckdb_path), _digests(again.duckdb_path)
+    got, want = table_digests(inc.duckdb_path), table_digests(again.duckdb_path)
     assert {t: got[t] for t in got if got[t] != want[t]} == {}
-    assert got["events"] != _digests(fresh.duckdb_path)["events"]
+    assert got["events"] != table_digests(fresh.duckdb_path)["events"]
 
 
 def test_first_arrival_wins_within_a_day_and_across_days(tmp_path: Path) -> None:

@@ -20,6 +20,7 @@ from dagster_project.report_delivery import ReportDestinations
 from streams.kafka import Connection
 from streams.lake import write_lake
 from tests.support.scorecard_data import ALERTS, ev, events
+from tests.support.warehouse import table_digests
 
 
 def _resources(tmp: Path) -> dict[str, Any]:
@@ -189,22 +190,9 @@ def test_drift_gate_failures_alerts(built: dict[str, Any]) -> None:
     assert a["resolved"] == 1 and a["median_minutes_to_resolve"] == pytest.approx(30.0)
 
 
-def _digests(db: Path) -> dict[str, str]:
-    """Every table's content, as an order-free digest of all its columns."""
-    with duckdb.connect(str(db), read_only=True) as conn:
-        tables = [r[0] for r in conn.execute("SHOW TABLES").fetchall()]
-        return {
-            t: conn.execute(
-                f"SELECT count(*) || ':' || coalesce(md5(string_agg(CAST(x AS VARCHAR), '|'"
-                f" ORDER BY CAST(x AS VARCHAR))), '') FROM {t} AS x"
-            ).fetchone()[0]  # type: ignore[index]
-            for t in tables
-        }
-
-
 def test_rematerializing_is_idempotent(built: dict[str, Any]) -> None:
     """Re-materializing a day, then runs, then a week, leaves every table byte-identical."""
-    before = _digests(built["db"])
+    before = table_digests(built["db"])
     assert {"events", "runs", "scorecard_weekly", "drift_weekly", "alerts_weekly"} <= set(before)
     res = built["res"]
     for selection, key in ((["raw_events"], "2026-11-09"), (WEEKLY, "2026-11-09")):
@@ -212,9 +200,9 @@ def test_rematerializing_is_idempotent(built: dict[str, Any]) -> None:
         assert result.success
         if selection == ["raw_events"]:
             assert dg.materialize(ALL_ASSETS, selection=["runs", "alerts"], resources=res).success
-    assert _digests(built["db"]) == before
+    assert table_digests(built["db"]) == before
     _materialize_all(res, ("2026-11-09", "2026-11-16"), ("2026-11-09", "2026-11-16"))
-    assert _digests(built["db"]) == before
+    assert table_digests(built["db"]) == before
 
 
 def test_blocking_check_fails_on_bad_rows(tmp_path: Path) -> None:

@@ -74,6 +74,10 @@ def router_proc(
         **env,
         "AGENTGAUGE_BOOTSTRAP_SERVERS": s.bootstrap_servers,
         "AGENTGAUGE_TOPIC_ALERTS": s.topic_alerts,
+        # The router's expiry keeper follows the controls topic and writes to the alerts topic:
+        # the default one is shared by every test, and another test's breaker expiring there
+        # put a foreign breaker_released on this test's topic.
+        "AGENTGAUGE_TOPIC_CONTROLS": s.topic_controls,
         "AGENTGAUGE_VAR_DIR": str(s.var_dir),
     }
     agentgauge = Path(sys.executable).parent / "agentgauge"

@@ -65,6 +65,39 @@ def stream_records(s: AppSettings, runs: int = 3000) -> tuple[list[tuple[bytes, 
     return out, len({e["event_id"] for e in events}), invalid
 
 
+def closing_tail(s: AppSettings, records: list[tuple[bytes, bytes]], hours: float = 4.0) -> int:
+    """One ``run_started`` on every partition of the events topic, ``hours`` past the stream's
+    last event: the traffic that follows a restart. Returns how many events it sent.
+
+    A checkpoint holds the windows, not the watermark: a window whose closing watermark came
+    from records before the restore point closes at the next records after it (on every
+    partition, or on the active ones once the others are idle for ``idle_timeout_s``). A fault
+    test whose last restart restored a checkpoint taken after the stream's tail was read (one
+    CI run: every partition's offset at its end) has no such records, and its last windows
+    would stay open until traffic resumes; docs/faults.md."""
+    events = []
+    for _, value in records:
+        try:
+            event = orjson.loads(value)
+        except orjson.JSONDecodeError:
+            continue
+        if isinstance(event, dict) and "ts" in event:
+            events.append(event)
+    end = max(str(e["ts"]) for e in events)
+    producer = s.connection().producer(acks="all")
+    try:
+        partitions = sorted(producer.partitions_for(s.topic_events))
+        for p in partitions:
+            tail = {**events[0], "event_id": f"closing-{p}", "run_id": f"closing-run-{p}"}
+            tail.update(event_type="run_started", ts=later(end, hours=hours))
+            key, value = tail["run_id"].encode(), orjson.dumps(tail)
+            producer.send(s.topic_events, key=key, value=value, partition=p)
+        producer.flush(60)
+    finally:
+        producer.close(10)
+    return len(partitions)
+
+
 def later(ts: str, hours: float) -> str:
     t = datetime.fromisoformat(ts.replace("Z", "+00:00")) + timedelta(hours=hours)
     return t.isoformat().replace("+00:00", "Z")
