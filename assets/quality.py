@@ -184,10 +184,21 @@ def evaluate_text(
     rows, counts = int(totals[0]), [0] * len(counted)
     for i, n in zip(row_wise, totals[1:], strict=True):
         counts[i] = int(n)
-    for i, (kind, _, pred, _) in enumerate(counted):
+    for i, (kind, _, _, col) in enumerate(counted):
         if kind == "expect_column_values_to_be_unique":
+            # The rows in groups of a repeated value, counted from the groups themselves (not
+            # the rows joined back to their duplicates: half the time), and grouped first by the
+            # value's 64-bit hash, then exactly among the rows whose hash repeats: 50M distinct
+            # strings in one aggregation spill to disk, 50M integers do not (event_id at 50M
+            # events: 12.2 -> 4.6 s).
             counts[i] = int(
-                rows_of.query(f"SELECT count(*) FROM quality_rows WHERE {pred}", p)[0][0]
+                rows_of.query(
+                    f"SELECT coalesce(sum(n), 0) FROM (SELECT count(*) AS n FROM quality_rows"
+                    f" WHERE hash({col}) IN (SELECT hash({col}) FROM quality_rows"
+                    f" WHERE {col} IS NOT NULL GROUP BY 1 HAVING count(*) > 1)"
+                    f" AND {col} IS NOT NULL GROUP BY {col} HAVING count(*) > 1)",
+                    p,
+                )[0][0]
             )
     outcomes: list[Outcome] = []
     failing: list[str] = []

@@ -2,6 +2,7 @@
 
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 
 import dagster as dg
 
@@ -12,6 +13,8 @@ from assets.resources import Lake, Warehouse, day_signature
 from streams.contract import CALL_STATUSES, EVENT_TYPES, RUN_STATUSES
 
 CHECK = "raw_events_contract"
+STAGE_BYTES = 256 * 2**20
+FileDay = tuple[str, str, datetime]  # a lake file, its day folder, when it landed
 LOADED = "raw_events_every_line_loaded"
 
 
@@ -58,6 +61,24 @@ def _weeks(days: list[str]) -> list[list[str]]:
     return list(out.values())
 
 
+def _slices(files: list[FileDay]) -> Iterator[list[FileDay]]:
+    """Consecutive slices of a batch's files of at most :data:`STAGE_BYTES` of JSON each (a
+    bigger file alone): the stage of a slice stays in memory. Staging a whole week at once
+    (~1.1 GB of JSON at 10M events) spilled it to disk under the warehouse's memory limit and
+    doubled the load (61 s against 38 s at 10M)."""
+    part: list[FileDay] = []
+    size = 0
+    for item in files:
+        n = Path(item[0]).stat().st_size
+        if part and size + n > STAGE_BYTES:
+            yield part
+            part, size = [], 0
+        part.append(item)
+        size += n
+    if part:
+        yield part
+
+
 @dg.asset(
     partitions_def=daily,
     backfill_policy=dg.BackfillPolicy.single_run(),
@@ -77,8 +98,8 @@ def _weeks(days: list[str]) -> list[list[str]]:
         ),
     ],
     description="Lake partitions loaded into `events`: a week of days replaced per "
-    "transaction, de-duplicated by event_id (first arrival wins); a day gone from the lake "
-    "leaves the warehouse too.",
+    "transaction (staged a bounded slice at a time), de-duplicated by event_id (first arrival "
+    "wins); a day gone from the lake leaves the warehouse too.",
 )
 def raw_events(
     context: dg.AssetExecutionContext, warehouse: Warehouse, lake: Lake
@@ -89,6 +110,10 @@ def raw_events(
     days = list(context.partition_keys)
     with warehouse.connect() as conn:
         q.ensure_events(conn)
+        # Rows are inserted as the threads finish them, not in file order: the load writes and
+        # checkpoints faster (insert 28 -> 25 s, checkpoint 7.4 -> 3.6 s at 10M events), and no
+        # reader depends on where a row sits (first arrival is by file rank and ts).
+        conn.execute("SET preserve_insertion_order = false")
         # One transaction and one pass over the files per ISO week of days: a backfill reads
         # each file once and checks each batch against the rest of the warehouse once.
         for batch in _weeks(days):
@@ -97,16 +122,25 @@ def raw_events(
             conn.execute("BEGIN TRANSACTION")
             try:
                 q.run(conn, "events_delete_days", days=batch)
-                if files:
-                    q.run(conn, "events_stage_days", files=[f for f, _, _ in files])
+                for part in _slices(files):
+                    q.run(conn, "events_stage_days", files=[f for f, _, _ in part])
                     for name, n in q.run(conn, "events_stage_rejects_by_file").fetchall():
                         rejected += int(n)
                         rejected_files[str(name)] = int(n)
                     q.run(
                         conn,
-                        "events_insert_days",
-                        file_days=[d for _, d, _ in files],
-                        file_landed=[t for _, _, t in files],
+                        "events_insert_staged",
+                        file_days=[d for _, d, _ in part],
+                        file_landed=[t for _, _, t in part],
+                    )
+                repeated = [r[0] for r in q.run(conn, "events_repeated_ids", days=batch).fetchall()]
+                if repeated:
+                    q.run(
+                        conn,
+                        "events_keep_first_arrival",
+                        ids=repeated,
+                        days=batch,
+                        files=[f for f, _, _ in files],
                     )
                 held = [day for day in batch if landed[day]]
                 signatures = [day_signature(day, landed[day]) for day in held]

@@ -1,5 +1,5 @@
--- Stage the committed files of some lake days ($files: day by day, oldest-landed first within a
--- day; a file's position is its rank) into a temp table.
+-- Stage some committed lake files ($files: a slice of a batch, in the batch's order; a file's
+-- position is its rank) into a temp table.
 -- Rows that break contract v1's required fields or enums are counted and left out.
 CREATE OR REPLACE TEMP TABLE events_stage AS
 SELECT

