@@ -16,6 +16,24 @@ from streams.ceilings import Ceilings
 from streams.kafka import Connection
 from streams.packaged import config_file
 
+# The options of every JVM that runs the job's tasks: the local job's (JVM_ARGS of the runner,
+# agentgauge/local/job.py), a standalone cluster's TaskManagers and the Kubernetes manifest's
+# (env.java.opts.taskmanager). Measured in the R5 soak (docs/faults.md):
+# - C2 alone: with tiered compilation, C1 kept compiling (with profiling) the paths that run once
+#   per checkpoint or timer for the first ~6 minutes, and the code cache grew +0.97 MB/min after
+#   warm-up; with C2 alone, those stay interpreted. Same steady rate (34.8k against 33.1k
+#   events/s); `jobs start` takes ~6 s longer (21.5 against 15.5 s).
+# - Trimming the native heap every 10 s gives back to the OS what glibc keeps of the compilers'
+#   and RocksDB's freed memory (a step of +6 MB over two minutes, held, in one run without it).
+JOB_JVM_OPTIONS = ("-XX:-TieredCompilation", "-XX:TrimNativeHeapInterval=10000")
+# The environment of those JVMs (the caller's own values win): glibc's malloc at two arenas
+# rather than eight per core. With eight, each thread that allocates natively (the compilers,
+# RocksDB, the Kafka clients' compression) may take an arena of its own, and each arena keeps
+# its high-water mark: the heap backend's RSS stepped up ~4 MB twice in six minutes and held.
+# With two, the soak's RSS slope was -0.48 and +0.07 MB/min (heap backend). Flink's Kubernetes
+# image preloads jemalloc instead, which this does not affect.
+JOB_ENVIRONMENT = {"MALLOC_ARENA_MAX": "2"}
+
 
 class JobConfig(BaseModel):
     """Everything one run of the job needs."""
@@ -46,6 +64,11 @@ class JobConfig(BaseModel):
     # hashmap: state on the JVM heap (fastest); rocksdb: on local disk, for state larger than
     # memory (incremental checkpoints).
     state_backend: Literal["hashmap", "rocksdb"] = "hashmap"
+    # RocksDB's native memory (memtables and block cache) per task slot, a fixed budget (the R5
+    # soak's RSS slope after warm-up, MB/min: +0.66 to +1.35 in four runs at 8 MB; +2.04 at 4,
+    # +1.44 at 16, +2.62 at a MiniCluster's 128 MB of managed memory, still filling at 6 min).
+    # None: the slot's share of Flink's managed memory, which a cluster's TaskManager sizes.
+    rocksdb_memory_per_slot_mb: int | None = Field(default=8, ge=1)
     watermark_delay_s: int = Field(default=10, ge=0)
     # An event whose ts is further ahead of the job's clock is dead-lettered (ts_in_future) and
     # does not move the watermark.

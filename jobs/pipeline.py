@@ -126,6 +126,11 @@ def configure(t_env: TableEnvironment, config: JobConfig) -> None:
     c.set("state.backend.type", config.state_backend)
     if config.state_backend == "rocksdb":
         c.set("execution.checkpointing.incremental", "true")
+        if config.rocksdb_memory_per_slot_mb is not None:
+            c.set(
+                "state.backend.rocksdb.memory.fixed-per-slot",
+                f"{config.rocksdb_memory_per_slot_mb} mb",
+            )
     # Flink never restarts the job itself: a restart from a checkpoint would write again the
     # alerts raised since it. The runner restarts it, with the replay guard (run_streaming).
     c.set("restart-strategy.type", "none")

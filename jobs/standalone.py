@@ -22,6 +22,7 @@ from typing import Any
 
 import yaml
 
+from jobs.config import JOB_ENVIRONMENT, JOB_JVM_OPTIONS
 from jobs.flink_rest import FlinkRest, FlinkRestError
 from streams.errors import AgentgaugeError
 
@@ -135,6 +136,7 @@ class StandaloneCluster:
 
     def _env(self) -> dict[str, str]:
         return {
+            **JOB_ENVIRONMENT,
             **os.environ,
             "FLINK_CONF_DIR": str(self.conf_dir),
             "FLINK_LOG_DIR": str(self.log_dir),
@@ -159,6 +161,7 @@ class StandaloneCluster:
             "taskmanager.host": host,
             "taskmanager.numberOfTaskSlots": state.slots_per_taskmanager,
             "taskmanager.memory.process.size": state.taskmanager_memory,
+            "env.java.opts.taskmanager": " ".join(JOB_JVM_OPTIONS),
             "rest.address": host,
             "rest.bind-address": host,
             "rest.port": int(rest_port),

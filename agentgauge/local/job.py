@@ -20,7 +20,7 @@ from agentgauge.local.procs import pid_alive, terminate
 from agentgauge.settings import AppSettings
 from agentgauge.wiring import job_environment
 from jobs.checkpoints import restore_points
-from jobs.config import JobConfig
+from jobs.config import JOB_ENVIRONMENT, JOB_JVM_OPTIONS, JobConfig
 from jobs.positions import beyond_end, committed_offsets, describe_beyond_end
 from jobs.standalone import StandaloneCluster
 from streams.errors import AgentgaugeError
@@ -100,7 +100,10 @@ class LocalJob:
         # serialised); the runner gets it from the environment.
         self.config_file.write_text(config.model_dump_json(indent=2))
         self.config_file.chmod(0o600)
-        env = {**os.environ, "TZ": "UTC", **job_environment(self.settings)}
+        env = {**JOB_ENVIRONMENT, **os.environ, "TZ": "UTC", **job_environment(self.settings)}
+        # PyFlink's gateway starts the job's JVM with JVM_ARGS; the caller's own come last (the
+        # JVM takes the last of a repeated option).
+        env["JVM_ARGS"] = " ".join([*JOB_JVM_OPTIONS, os.environ.get("JVM_ARGS", "")]).strip()
         bin_dir = str(Path(sys.executable).parent)  # PyFlink's workers must find pyflink
         env["PATH"] = bin_dir + os.pathsep + env.get("PATH", "")
         with self.log_file.open("ab") as log:

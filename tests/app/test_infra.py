@@ -9,7 +9,7 @@ from pathlib import Path
 
 import yaml
 
-from jobs.config import JobConfig
+from jobs.config import JOB_JVM_OPTIONS, JobConfig
 from tests.support import REPO
 
 
@@ -107,3 +107,7 @@ def test_every_cluster_path_runs_the_same_entry_point_and_keys(tmp_path: Path) -
         "state.backend.type",
     ):
         assert flink_conf[key] == job_conf[key], key
+    # The TaskManagers' JVM options: the same as the local job's, on both clusters.
+    cluster_conf = yaml.safe_load((standalone.conf_dir / "config.yaml").read_text())
+    key = "env.java.opts.taskmanager"
+    assert flink_conf[key] == cluster_conf[key] == " ".join(JOB_JVM_OPTIONS)

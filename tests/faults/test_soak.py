@@ -2,8 +2,9 @@
 router killed -9 and restarted, the destination answering 503 then 429, then hanging.
 
 - the job's live heap (objects alive after a full GC) and RSS slopes after warm-up are printed;
-  the heap's <= 1 MB/min; RSS without the JIT's code cache (which fills for the first minutes
-  of a JVM's life) <= 1 MB/min, RSS itself <= 8 MB/min;
+  the heap's is <= 1 MB/min on both backends, RSS's on the heap backend (on RocksDB, <= 2.5:
+  issue #14), with the job's own JVM options and environment (jobs/config.py
+  ``JOB_JVM_OPTIONS``, ``JOB_ENVIRONMENT``) and RocksDB's memory (``rocksdb_memory_per_slot_mb``);
 - the checkpoint size plateaus;
 - no alert is missing, each reached the destination exactly once (by idempotency key), and
   none stays parked once the destination recovers and on-call runs ``alerts redeliver``.
@@ -227,6 +228,7 @@ def test_soak_with_kills_and_a_failing_destination(
     # (t, live heap, RSS, RSS without the code cache, checkpoint), MB
     samples: list[tuple[float, float | None, float | None, float | None, float | None]] = []
     events_log: list[str] = []
+    rss_samples: list[tuple[float, float]] = []  # (t, RSS MB), every second
     with webhook_server() as rx:
         config = tmp_path / "alerting.yaml"
         config.write_text(ROUTES.replace("URL", rx.url))
@@ -254,11 +256,25 @@ def test_soak_with_kills_and_a_failing_destination(
             until = t0 + fraction * total
             wait_until(lambda: time.monotonic() >= until, timeout=total + 60, what=f"{fraction}")
 
+        def sample_rss() -> None:
+            # RSS every second: glibc returns freed memory at each native heap trim (10 s), so
+            # RSS swings 10-30 MB over each cycle; read at every phase of it, the slope follows
+            # what the process keeps (read every 5 s, in phase with the trims, it drifted
+            # +-2 MB/min from run to run).
+            while not stop_sampling.wait(1.0):
+                runner = job.pid()
+                jvm = _jvm_pid(runner) if runner else None
+                rss = _rss_mb(jvm) if jvm else None
+                if rss is not None:
+                    rss_samples.append((time.monotonic() - t0, rss))
+
         sampler = threading.Thread(target=sample, daemon=True)
+        rss_sampler = threading.Thread(target=sample_rss, daemon=True)
         try:
             job.start(cfg)
             emitter.start()
             sampler.start()
+            rss_sampler.start()
             at(0.10)
             job.kill()
             job.start(cfg)
@@ -284,6 +300,7 @@ def test_soak_with_kills_and_a_failing_destination(
             emitter.join(timeout=30)
             stop_sampling.set()
             sampler.join(timeout=120)
+            rss_sampler.join(timeout=60)
         try:
             assert gauge.flush(120), gauge.stats()
             st = gauge.stats()
@@ -319,7 +336,7 @@ def test_soak_with_kills_and_a_failing_destination(
 
     warm = restarted + WARM_UP_S
     heap = [(t, h) for t, h, _, _, _ in samples if t >= warm and h is not None]
-    rss = [(t, r) for t, _, r, _, _ in samples if t >= warm and r is not None]
+    rss = [(t, r) for t, r in rss_samples if t >= warm]
     net = [(t, n) for t, _, _, n, _ in samples if t >= warm and n is not None]
     chk = [c for t, _, _, _, c in samples if t >= warm and c is not None]
     heap_slope, rss_slope = _slope_per_min(heap), _slope_per_min(rss)
@@ -332,6 +349,7 @@ def test_soak_with_kills_and_a_failing_destination(
             for t, h, r, n, c in samples
         )
     )
+    print("RSS MB every second after warm-up: " + " ".join(f"{r:.0f}" for _, r in rss))
     print(
         f"after warm-up: heap {heap_slope:+.2f} MB/min, RSS {rss_slope:+.2f} MB/min"
         f" ({net_slope:+.2f} without the JIT's code cache)"
@@ -357,19 +375,13 @@ def test_soak_with_kills_and_a_failing_destination(
     # grow: its slope after warm-up at most 1 MB/min.
     assert len(heap) >= 4, heap
     assert heap_slope <= 1.0, heap
-    # RSS: the JIT's code cache still fills for the first ~5 minutes of a JVM's life (the job
-    # was restarted at 10%): +1.7 to +3.8 MB/min measured here in the default run, +0.3 MB/min
-    # in a 15-minute one (docs/faults.md). Without it, what the process holds grows <= 1 MB/min.
-    assert len(net) >= 4, net
-    if backend == "hashmap":
-        assert net_slope <= 1.0, net
-        assert rss_slope <= 8.0, rss
-    else:
-        # RocksDB's memtables and block cache (native memory, not in NMT) grow towards the
-        # managed memory Flink gives them (128 MB in a local MiniCluster): +3 MB/min in the
-        # default run. Bounded by that budget, not by a slope in four minutes.
-        growth = max(n for _, n in net) - min(n for _, n in net)
-        assert growth <= 160.0, net
+    # RSS, the process's whole memory (docs/faults.md): <= 1 MB/min after warm-up on the heap
+    # backend (-0.48 to +0.07 in three runs; +1.47 with tiered compilation and glibc's default
+    # arenas). On RocksDB it is not yet: +0.66 to +1.35 in four runs, the code cache's +0.4-0.5
+    # (C2 still compiling at minute 6) and native memory outside NMT's view; held to 2.5 MB/min,
+    # which the configurations measured worse (+2.04 at 4 MB per slot, +2.62 at 128) approach.
+    assert len(rss) >= 4, rss
+    assert rss_slope <= (1.0 if backend == "hashmap" else 2.5), rss
     assert chk and max(chk[len(chk) // 2 :]) <= 1.5 * max(chk[: max(len(chk) // 2, 1)]) + 0.5, chk
 
 
