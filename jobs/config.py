@@ -31,7 +31,8 @@ JOB_JVM_OPTIONS = ("-XX:-TieredCompilation", "-XX:TrimNativeHeapInterval=10000")
 # RocksDB, the Kafka clients' compression) may take an arena of its own, and each arena keeps
 # its high-water mark: the heap backend's RSS stepped up ~4 MB twice in six minutes and held.
 # With two, the soak's RSS slope was -0.48 and +0.07 MB/min (heap backend). Flink's Kubernetes
-# image preloads jemalloc instead, which this does not affect.
+# image preloads jemalloc instead, which this does not affect (preloaded here, jemalloc gave no
+# lower slope and 45-60 MB more RSS: docs/faults.md R5).
 JOB_ENVIRONMENT = {"MALLOC_ARENA_MAX": "2"}
 
 
@@ -64,11 +65,11 @@ class JobConfig(BaseModel):
     # hashmap: state on the JVM heap (fastest); rocksdb: on local disk, for state larger than
     # memory (incremental checkpoints).
     state_backend: Literal["hashmap", "rocksdb"] = "hashmap"
-    # RocksDB's native memory (memtables and block cache) per task slot, a fixed budget (the R5
-    # soak's RSS slope after warm-up, MB/min: +0.66 to +1.35 in four runs at 8 MB; +2.04 at 4,
-    # +1.44 at 16, +2.62 at a MiniCluster's 128 MB of managed memory, still filling at 6 min).
-    # None: the slot's share of Flink's managed memory, which a cluster's TaskManager sizes.
-    rocksdb_memory_per_slot_mb: int | None = Field(default=8, ge=1)
+    # RocksDB's native memory (memtables and block cache) per task slot, a fixed budget, at most
+    # 64 GiB (the R5 soak's RSS slope after warm-up, MB/min: +0.66 to +1.35 in four runs at 8 MB;
+    # +2.04 at 4, +1.44 at 16, +2.62 at a MiniCluster's 128 MB of managed memory, still filling at
+    # 6 min). None: the slot's share of Flink's managed memory, which a cluster's TaskManager sizes.
+    rocksdb_memory_per_slot_mb: int | None = Field(default=8, ge=1, le=65536)
     watermark_delay_s: int = Field(default=10, ge=0)
     # An event whose ts is further ahead of the job's clock is dead-lettered (ts_in_future) and
     # does not move the watermark.

@@ -7,7 +7,9 @@ import json
 import subprocess
 from pathlib import Path
 
+import pytest
 import yaml
+from pydantic import ValidationError
 
 from jobs.config import JOB_JVM_OPTIONS, JobConfig
 from tests.support import REPO
@@ -51,6 +53,9 @@ def test_flink_run_recipe_and_example_config() -> None:
     assert cfg.connection.security_protocol == "SASL_SSL"
     assert cfg.lake_uri == "s3://agentgauge-lake/events"
     assert str(cfg.udf_jar) in (REPO / "infra/k8s/Dockerfile").read_text()
+    # A budget no slot has fails in our validation, naming the field, not at the job's start.
+    with pytest.raises(ValidationError, match="rocksdb_memory_per_slot_mb"):
+        JobConfig.model_validate({**example, "rocksdb_memory_per_slot_mb": 10**9})
     from jobs.pipeline import kafka_common, lake_options
 
     assert lake_options(cfg)["path"] == "s3://agentgauge-lake/events"
