@@ -2,10 +2,11 @@
 router killed -9 and restarted, the destination answering 503 then 429, then hanging.
 
 - the job's live heap (objects alive after a full GC) and RSS (after a native heap trim) slopes
-  after warm-up are printed; the heap's is <= 1 MB/min on both backends, RSS's on the heap
-  backend (on RocksDB, <= 2.0: issue #14), at the job's default checkpoint interval, with the
-  job's own JVM options and environment (jobs/config.py ``JOB_JVM_OPTIONS``,
-  ``JOB_ENVIRONMENT``) and RocksDB's memory (``rocksdb_memory_per_slot_mb``);
+  after warm-up are printed and held to 1 MB/min on both backends, RSS's net of the JIT's code
+  cache (still filling at minute 6, and capped by its reservation; with it, RSS is held to 2),
+  at the job's default checkpoint interval, with the job's own JVM options and environment
+  (jobs/config.py ``JOB_JVM_OPTIONS``, ``JOB_ENVIRONMENT``) and RocksDB's memory
+  (``rocksdb_memory_per_slot_mb``);
 - the checkpoint size plateaus;
 - no alert is missing, each reached the destination exactly once (by idempotency key), and
   none stays parked once the destination recovers and on-call runs ``alerts redeliver``.
@@ -372,12 +373,15 @@ def test_soak_with_kills_and_a_failing_destination(
     # grow: its slope after warm-up at most 1 MB/min.
     assert len(heap) >= 4, heap
     assert heap_slope <= 1.0, heap
-    # RSS after a trim, what the process keeps (docs/faults.md): <= 1 MB/min after warm-up on the
-    # heap backend (+0.52, +0.44). On RocksDB it is not yet (issue #14): +0.41, +0.57, +0.79 and
-    # +1.10 in four runs, of which the JIT's code cache is +0.35-0.45 (C2 still compiling paths
-    # run per checkpoint at minute 6) and its profiles in Metaspace ~+0.25; held to 2.0 MB/min.
-    assert len(rss) >= 4, rss
-    assert rss_slope <= (1.0 if backend == "hashmap" else 2.0), rss
+    # RSS after a trim, what the process keeps (docs/faults.md). The JIT's code cache is warm-up
+    # that outlasts the default run: C2 still compiles, at minute 6, paths run a few dozen times
+    # per checkpoint (+0.35-0.65 MB/min, ~19 MB at minute 6), and it cannot grow past its
+    # reservation (ReservedCodeCacheSize: 48 MB with C2 alone). Net of it, RSS must not grow: at
+    # most 1 MB/min after warm-up (heap backend -0.09..+0.63, RocksDB +0.14..+0.78 in local and
+    # clean-clone runs); with it, at most 2 (+0.45..+1.13 and +0.69..+1.38).
+    assert len(net) >= 4, net
+    assert net_slope <= 1.0, net
+    assert rss_slope <= 2.0, rss
     assert chk and max(chk[len(chk) // 2 :]) <= 1.5 * max(chk[: max(len(chk) // 2, 1)]) + 0.5, chk
 
 
