@@ -66,9 +66,10 @@ class JobConfig(BaseModel):
     # memory (incremental checkpoints).
     state_backend: Literal["hashmap", "rocksdb"] = "hashmap"
     # RocksDB's native memory (memtables and block cache) per task slot, a fixed budget, at most
-    # 64 GiB (the R5 soak's RSS slope after warm-up, MB/min: +0.66 to +1.35 in four runs at 8 MB;
-    # +2.04 at 4, +1.44 at 16, +2.62 at a MiniCluster's 128 MB of managed memory, still filling at
-    # 6 min). None: the slot's share of Flink's managed memory, which a cluster's TaskManager sizes.
+    # 64 GiB (the R5 soak's RSS slope after warm-up, read without a trim, MB/min: +0.66 to +1.35
+    # in four runs at 8 MB; +2.04 at 4, +1.44 at 16, +2.62 at a MiniCluster's 128 MB of managed
+    # memory, still filling at 6 min; docs/faults.md R5 has the later figures). None: the slot's
+    # share of Flink's managed memory, which a cluster's TaskManager sizes.
     rocksdb_memory_per_slot_mb: int | None = Field(default=8, ge=1, le=65536)
     watermark_delay_s: int = Field(default=10, ge=0)
     # An event whose ts is further ahead of the job's clock is dead-lettered (ts_in_future) and
