@@ -10,6 +10,7 @@ of its own) while two agent threads emit 1k events/s, for both transports.
 from __future__ import annotations
 
 import gc
+import math
 import sys
 import threading
 import time
@@ -17,7 +18,7 @@ import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import orjson
 import pytest
@@ -48,9 +49,28 @@ TIMELINE = [
 ]
 
 
+class Emits(Protocol):
+    def emit(self, event: dict[str, Any]) -> bool: ...
+
+
+class FullQueue:
+    """A control for a gauge whose queue is full: what emit() does then, and nothing else (a
+    count, then a wait for space that never comes, under one lock its callers share)."""
+
+    def __init__(self) -> None:
+        self._space = threading.Condition()
+        self.dropped = 0
+
+    def emit(self, event: dict[str, Any]) -> bool:
+        with self._space:
+            self._space.wait_for(lambda: False, EMIT_BLOCK_MS / 1000)
+            self.dropped += 1
+            return False
+
+
 @dataclass
 class Agent:
-    gauge: Gauge
+    gauge: Emits
     name: str
     stop: threading.Event
     max_block_s: float = 0.0
@@ -318,6 +338,22 @@ def test_broker_faults_never_block_the_agent_or_lose_an_ack(
     assert on_topic <= {f"{a.name}-{i}" for a in agents for i in range(1, a.emitted + 1)}
 
 
+def _overrun_episodes(waits: list[tuple[float, float]], over_ms: float) -> int:
+    """How many times waits ((start s, ms) each) ran past ``over_ms``: waits whose overruns
+    overlap in time count once, as the two threads of a pair wake together and share one."""
+    spans = sorted((t0 + EMIT_BLOCK_MS / 1000, t0 + ms / 1000) for t0, ms in waits if ms > over_ms)
+    count, reach = 0, float("-inf")
+    for start, end in spans:
+        count += start > reach
+        reach = max(reach, end)
+    return count
+
+
+def _binomial_tail(k: int, n: int, p: float) -> float:
+    """P(X >= k) for X ~ Binomial(n, p): a sum of a handful of terms, so no stats library."""
+    return sum(math.comb(n, i) * p**i * (1 - p) ** (n - i) for i in range(k, n + 1))
+
+
 def test_a_full_queue_holds_emit_for_emit_block_ms_at_most(
     tmp_path: Path, prompt_switching: None
 ) -> None:
@@ -325,13 +361,25 @@ def test_a_full_queue_holds_emit_for_emit_block_ms_at_most(
     emit() after that waits its emit_block_ms, then drops and counts the event.
 
     A thread whose timed wait ended runs again when the interpreter (and the lock it waited
-    under) is handed back to it: with the agents, the SDK's sender and the client's thread all
-    wanting it, that can be several switch intervals later, whatever the waiting code. So a
-    control thread does the same wait (a condition's ``wait_for`` with a 5 ms timeout, on a lock
-    of its own) at the same time. emit()'s waits are held to 1 ms over the control's at the
-    99th percentile, and the longest, net of stalls, to the bound plus 1 ms plus the most the
-    control's identical wait overran its timeout in the same run. (One CI run's p99 was 6.50 ms
-    against the flat 6 ms bound this replaces; a quiet run here saw 5.33 ms, control 5.35.)"""
+    under) is handed back to it: with seven threads wanting it on two cores, that can be
+    several switch intervals later, whatever the waiting code. So two control agents run
+    beside the two agents, the same loop on a ``FullQueue`` (a condition's ``wait_for`` with a
+    5 ms timeout, under one lock they share), and emit() is held
+    - to overrunning the bound by more than 1 ms no more often than the control: a one-sided
+      binomial test at 0.01 on the times each did (a pair's waits that overran together count
+      once);
+    - its longest wait, net of stalls, to the bound plus 1 ms plus the larger of the control's
+      longest overrun and one switch interval per thread of the process (what the
+      interpreter's hand-off can take when every other thread runs first).
+    Single statistics of ~1,100 waits each failed on alike distributions: emit()'s longest
+    against the control's plus 1 ms in 2 of 7 CI runs (8.39 ms against 5.29) and 4 of 42 runs
+    here, where the control overran 6 ms 68 times and emit() 24; the p99s 1 ms apart in 1 of
+    5 runs beside two CPU hogs (7.76 ms against 6.20, 13 overruns against 11). With this
+    control, 8 quiet runs saw 3 overruns against 5, and 6 beside two CPU hogs 39 against 42
+    (p >= 0.22). Made slow on purpose, emit() fails: 2 ms more in 1% of its calls (10-12
+    overruns against 0-2, p = 0.0003-0.0043, 3 of 3 runs), 1.5 ms more in every call (682
+    against 0), one 10 ms sleep (15.18 and 15.27 ms against 13). One 5 ms sleep passes (10.19
+    and 10.24 ms)."""
     s = AppSettings(
         bootstrap_servers=f"127.0.0.1:{free_port()}",  # nothing listens there
         var_dir=tmp_path / "var",
@@ -342,27 +390,16 @@ def test_a_full_queue_holds_emit_for_emit_block_ms_at_most(
     gauge = Gauge(s)
     stop = threading.Event()
     agents = [Agent(gauge, f"full-a{i}", stop) for i in range(2)]
-    control: list[float] = []
-
-    def control_waits() -> None:
-        never = threading.Condition()
-        with never:
-            while not stop.is_set():
-                t0 = time.perf_counter()
-                never.wait_for(lambda: False, EMIT_BLOCK_MS / 1000)
-                control.append((time.perf_counter() - t0) * 1000)
-
+    full = FullQueue()
+    controls = [Agent(full, f"control-a{i}", stop) for i in range(2)]
     with Stalls() as stalls:
-        threads = [threading.Thread(target=a.run, daemon=True) for a in agents]
-        # One control thread per agent: as many waits under the same contention, so the most
-        # the control overran is measured over as many samples as emit()'s longest wait (with one
-        # control thread, a CI run held emit()'s max over 1,095 waits to a control of 588).
-        threads += [threading.Thread(target=control_waits, daemon=True) for _ in agents]
+        threads = [threading.Thread(target=a.run, daemon=True) for a in agents + controls]
         for t in threads:
             t.start()
         until = time.monotonic() + 3.0
         while time.monotonic() < until and all(t.is_alive() for t in threads):
             stop.wait(0.1)
+        n_threads = threading.active_count()
         stop.set()
         for t in threads:
             t.join(timeout=30)
@@ -370,14 +407,29 @@ def test_a_full_queue_holds_emit_for_emit_block_ms_at_most(
     gauge.close(timeout=0.1)
     calls = [call for a in agents for call in a.dropped_calls]
     wall = sorted(took * 1000 for _t0, took in calls)
-    net = sorted(ms * 1000 for ms in stalls.net_s(calls))
-    control.sort()
-    p99_ms, control_p99_ms = wall[int(len(wall) * 0.99)], control[int(len(control) * 0.99)]
+    control = [call for a in controls for call in a.dropped_calls]
+    # Both net of stalls: (start, ms) of each wait.
+    waits, ctl_waits = (
+        [(t0, s * 1000) for (t0, _), s in zip(xs, stalls.net_s(xs), strict=True)]
+        for xs in (calls, control)
+    )
+    net = sorted(ms for _t0, ms in waits)
+    ctl = sorted(ms for _t0, ms in ctl_waits)
+    p99_ms = wall[int(len(wall) * 0.99)]
+    control_p99_ms = sorted(took * 1000 for _t0, took in control)[int(len(control) * 0.99)]
+    over_ms = EMIT_BLOCK_MS + 1.0
+    emit_over = _overrun_episodes(waits, over_ms)
+    control_over = _overrun_episodes(ctl_waits, over_ms)
+    p_value = _binomial_tail(
+        emit_over, emit_over + control_over, len(waits) / (len(waits) + len(control))
+    )
+    allowance_ms = max(ctl[-1] - EMIT_BLOCK_MS, n_threads * sys.getswitchinterval() * 1000)
     print(
         f"full queue: {st}; emit() waits: min {wall[0]:.2f} ms, p99 {p99_ms:.2f} ms (control"
-        f" {control_p99_ms:.2f} ms over {len(control)} waits, max {control[-1]:.2f} ms),"
-        f" max {wall[-1]:.2f} ms wall,"
-        f" {net[-1]:.2f} ms net of stalls; {stalls.summary()}"
+        f" {control_p99_ms:.2f} ms over {len(ctl)} waits, max {ctl[-1]:.2f} ms net of stalls),"
+        f" max {wall[-1]:.2f} ms wall, {net[-1]:.2f} ms net of stalls; past {over_ms:.0f} ms:"
+        f" emit() {emit_over} times, control {control_over} (p = {p_value:.2g});"
+        f" {n_threads} threads; {stalls.summary()}"
     )
     faults.record(
         test="R3 full queue (broker down)",
@@ -390,8 +442,6 @@ def test_a_full_queue_holds_emit_for_emit_block_ms_at_most(
     assert not [e for a in agents for e in a.errors], "emit() raised"
     assert st.queued == 200 and st.dropped == st.emitted - 200 and _consistent(st)
     assert len(calls) == st.dropped  # emit() returned False for each event it dropped
-    # Calls that dropped waited the whole emit_block_ms, and not more than 1 ms beyond it.
-    assert wall[0] >= EMIT_BLOCK_MS, wall[:20]
-    assert p99_ms <= control_p99_ms + 1.0, (p99_ms, control_p99_ms, wall[-20:])
-    overrun_ms = control[-1] - EMIT_BLOCK_MS
-    assert net[-1] <= EMIT_BLOCK_MS + 1.0 + overrun_ms, (net[-20:], control[-20:])
+    assert wall[0] >= EMIT_BLOCK_MS, wall[:20]  # calls that dropped waited the whole time
+    assert p_value >= 0.01, (emit_over, control_over, net[-20:], ctl[-20:])
+    assert net[-1] <= over_ms + allowance_ms, (net[-20:], ctl[-20:], n_threads)
